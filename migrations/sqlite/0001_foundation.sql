@@ -227,7 +227,8 @@ CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (token_hash);
 CREATE INDEX api_tokens_account ON api_tokens (account_id, id);
 
 CREATE TABLE job_statuses (
-    id TEXT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
     account_id BIGINT NOT NULL,
     job_type TEXT NOT NULL,
     total INTEGER,
@@ -238,7 +239,8 @@ CREATE TABLE job_statuses (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX job_statuses_account ON job_statuses (account_id, created_at, id);
+CREATE UNIQUE INDEX job_statuses_id ON job_statuses (id);
+CREATE INDEX job_statuses_account ON job_statuses (account_id, seq);
 
 CREATE TABLE rate_limits (
     account_id BIGINT NOT NULL,

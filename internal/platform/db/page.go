@@ -26,9 +26,16 @@ type Page struct {
 	Before bool
 	// Alias prefixes columns ("u." for joined queries).
 	Alias string
+	// IDColumn is the unique tie-breaker column (default "id").
+	IDColumn string
 }
 
-func (p Page) col(c string) string { return p.Alias + c }
+func (p Page) col(c string) string {
+	if c == "id" && p.IDColumn != "" {
+		c = p.IDColumn
+	}
+	return p.Alias + c
+}
 
 // Seek appends the keyset condition (" AND (...)") for p, or "".
 func (p Page) Seek(args *[]any) string {

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+
+	"parley/internal/account"
+	"parley/internal/auth"
+	"parley/internal/platform/errs"
+	"parley/internal/user"
+)
+
+// Login is what an operator needs to sign in to a new account. Password
+// and Token are set only when they were just generated or pinned.
+type Login struct {
+	Account  account.Account
+	OwnerID  int64
+	Email    string
+	Password string
+	Token    string
+	Created  bool
+}
+
+// NewAccount describes an account made by the CLI or at first start.
+type NewAccount struct {
+	Subdomain, Name, OwnerEmail, OwnerPassword, OwnerToken string
+}
+
+func randomPassword() string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	for i := range b {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b[i] = alphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+// CreateAccount makes an account with its default group, roles, owner
+// admin and one API token, in one transaction. Missing secrets are
+// generated and returned once.
+func (a *App) CreateAccount(ctx context.Context, n NewAccount) (Login, error) {
+	l := Login{Email: n.OwnerEmail, Password: n.OwnerPassword, Token: n.OwnerToken, Created: true}
+	if l.Password == "" {
+		l.Password = randomPassword()
+	}
+	if l.Token == "" {
+		l.Token = auth.NewSecret()
+	}
+	err := a.DB.InTx(ctx, func(ctx context.Context) error {
+		acct, err := a.Accounts.Create(ctx, account.New{Subdomain: n.Subdomain, Name: n.Name})
+		if err != nil {
+			return err
+		}
+		l.Account = acct
+		if l.OwnerID, err = a.Users.Bootstrap(ctx, acct.ID, user.Owner{Name: "Admin", Email: n.OwnerEmail, Password: l.Password}); err != nil {
+			return err
+		}
+		if err := a.Accounts.SetOwner(ctx, acct.ID, l.OwnerID); err != nil {
+			return err
+		}
+		owner := l.OwnerID
+		_, err = a.Tokens.Insert(ctx, acct.ID, &owner, "Created at account setup", l.Token)
+		return err
+	})
+	return l, err
+}
+
+// EnsureDefaultAccount creates the default account on first start. On
+// later starts it re-applies a pinned admin password or token from the
+// configuration, so scripts can always sign in with known credentials.
+func (a *App) EnsureDefaultAccount(ctx context.Context) (Login, error) {
+	cfg := a.Config
+	n, err := a.Accounts.Count(ctx)
+	if err != nil {
+		return Login{}, err
+	}
+	if n == 0 {
+		return a.CreateAccount(ctx, NewAccount{Subdomain: cfg.Account, Name: cfg.AccountName, OwnerEmail: cfg.AdminEmail,
+			OwnerPassword: cfg.AdminPassword, OwnerToken: cfg.AdminToken})
+	}
+	acct, err := a.Accounts.BySubdomain(ctx, cfg.Account)
+	if errs.Is(err, errs.NotFound) {
+		return Login{}, fmt.Errorf("app: the database has accounts but none with subdomain %q (set PARLEY_ACCOUNT)", cfg.Account)
+	}
+	if err != nil {
+		return Login{}, err
+	}
+	l := Login{Account: acct, Email: cfg.AdminEmail}
+	if acct.OwnerID != nil {
+		l.OwnerID = *acct.OwnerID
+	}
+	if cfg.AdminPassword == "" && cfg.AdminToken == "" {
+		return l, nil
+	}
+	actor, err := a.Users.SystemActor(ctx, acct.ID, cfg.AdminEmail)
+	if err != nil {
+		return Login{}, fmt.Errorf("app: pinned admin %s: %w", cfg.AdminEmail, err)
+	}
+	sctx := auth.System(ctx, actor)
+	if cfg.AdminPassword != "" {
+		if p, err := a.Users.PrincipalByEmail(ctx, acct.ID, cfg.AdminEmail); err == nil {
+			if ok, _ := auth.CheckPassword(p.PasswordHash, cfg.AdminPassword); !ok {
+				if err := a.Users.SetPassword(auth.WithActor(sctx, auth.Actor{AccountID: acct.ID, UserID: actor.UserID, Role: auth.RoleAdmin}),
+					actor.UserID, cfg.AdminPassword, "", false); err != nil {
+					return Login{}, err
+				}
+			}
+		}
+		l.Password = cfg.AdminPassword
+	}
+	if cfg.AdminToken != "" {
+		uid := actor.UserID
+		if _, err := a.Tokens.Insert(ctx, acct.ID, &uid, "Pinned by PARLEY_ADMIN_TOKEN", cfg.AdminToken); err != nil && !errs.Is(err, errs.Invalid) {
+			return Login{}, err
+		}
+		l.Token = cfg.AdminToken
+	}
+	return l, nil
+}

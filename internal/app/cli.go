@@ -1,0 +1,244 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"parley/internal/auth"
+	"parley/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X parley/internal/app.Version=...".
+var Version = "dev"
+
+// Run is the whole command line: it parses args and runs a subcommand.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	root := &cobra.Command{
+		Use:           "parley",
+		Short:         "Parley: a self-hosted customer-service platform speaking the Zendesk API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (SQLite file, attachments) [PARLEY_DATA]")
+	root.PersistentFlags().StringVar(&cfg.DatabaseURL, "db", cfg.DatabaseURL, "PostgreSQL URL; empty uses SQLite under --data [PARLEY_DB]")
+	root.PersistentFlags().StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error [PARLEY_LOG_LEVEL]")
+	root.PersistentFlags().StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "json or text [PARLEY_LOG_FORMAT]")
+
+	logger := func() *slog.Logger {
+		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+		opts := &slog.HandlerOptions{Level: lvl}
+		if cfg.LogFormat == "text" {
+			return slog.New(slog.NewTextHandler(stderr, opts))
+		}
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server and the job workers",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cfg, logger(), stdout)
+		},
+	}
+	serve.Flags().StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address [PARLEY_ADDR]")
+	serve.Flags().BoolVar(&cfg.Demo, "demo", cfg.Demo, "load sample data (idempotent) [PARLEY_DEMO]")
+	serve.Flags().StringVar(&cfg.BaseDomain, "base-domain", cfg.BaseDomain, "domain whose subdomains name accounts [PARLEY_BASE_DOMAIN]")
+	serve.Flags().BoolVar(&cfg.NoJobs, "no-jobs", cfg.NoJobs, "do not work jobs in this process (use parley worker) [PARLEY_NO_JOBS]")
+	serve.Flags().IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "API requests per minute per account for new accounts; 0 is unlimited [PARLEY_RATE_LIMIT]")
+	serve.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-Proto [PARLEY_TRUST_PROXY]")
+
+	worker := &cobra.Command{
+		Use:   "worker",
+		Short: "Work background jobs only (for nodes without HTTP traffic)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.NoJobs = false
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.StartBackground(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "parley worker running; stop with Ctrl-C")
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+
+	migrate := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			fmt.Fprintf(stdout, "migrations applied (%s)\n", a.DB.Dialect)
+			return nil
+		},
+	}
+
+	version := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, _ []string) {
+			v := Version
+			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" {
+				for _, s := range bi.Settings {
+					if s.Key == "vcs.revision" {
+						v = "dev-" + s.Value
+					}
+				}
+			}
+			fmt.Fprintf(stdout, "parley %s\n", v)
+		},
+	}
+
+	var na NewAccount
+	accountCmd := &cobra.Command{Use: "account", Short: "Manage accounts"}
+	accountCreate := &cobra.Command{
+		Use:   "create",
+		Short: "Create an account with its owner admin and an API token",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.NoJobs = true
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			l, err := a.CreateAccount(cmd.Context(), na)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "account %s (id %d) created\nowner:    %s\npassword: %s\napi token: %s\n",
+				l.Account.Subdomain, l.Account.ID, l.Email, l.Password, l.Token)
+			return nil
+		},
+	}
+	accountCreate.Flags().StringVar(&na.Subdomain, "subdomain", "", "account subdomain (required)")
+	accountCreate.Flags().StringVar(&na.Name, "name", "", "account name (required)")
+	accountCreate.Flags().StringVar(&na.OwnerEmail, "owner-email", "", "owner's email (required)")
+	accountCreate.Flags().StringVar(&na.OwnerPassword, "owner-password", "", "owner's password (generated when empty)")
+	accountCreate.Flags().StringVar(&na.OwnerToken, "owner-token", "", "API token (generated when empty)")
+	for _, f := range []string{"subdomain", "name", "owner-email"} {
+		_ = accountCreate.MarkFlagRequired(f)
+	}
+	accountCmd.AddCommand(accountCreate)
+
+	var tokAccount, tokEmail, tokDesc string
+	tokenCmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	tokenCreate := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token for an account and print it",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.NoJobs = true
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			acct, err := a.Accounts.BySubdomain(cmd.Context(), tokAccount)
+			if err != nil {
+				return fmt.Errorf("account %q: %w", tokAccount, err)
+			}
+			actor, err := a.Users.SystemActor(cmd.Context(), acct.ID, tokEmail)
+			if err != nil {
+				return err
+			}
+			uid := actor.UserID
+			t, err := a.Tokens.Insert(cmd.Context(), acct.ID, &uid, tokDesc, auth.NewSecret())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, t.Token)
+			return nil
+		},
+	}
+	tokenCreate.Flags().StringVar(&tokAccount, "account", "", "account subdomain (required)")
+	tokenCreate.Flags().StringVar(&tokEmail, "email", "", "email of the user creating it (required)")
+	tokenCreate.Flags().StringVar(&tokDesc, "description", "Created with parley token create", "token description")
+	_ = tokenCreate.MarkFlagRequired("account")
+	_ = tokenCreate.MarkFlagRequired("email")
+	tokenCmd.AddCommand(tokenCreate)
+
+	root.AddCommand(serve, worker, migrate, version, accountCmd, tokenCmd)
+	return root.ExecuteContext(ctx)
+}
+
+// runServe is `parley serve`: migrate, make sure the default account
+// exists, optionally load demo data, then serve until ctx ends.
+func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := New(ctx, cfg, Options{Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	login, err := a.EnsureDefaultAccount(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := a.LoadDemo(ctx, login); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if err := a.StartBackground(ctx); err != nil {
+		return err
+	}
+	PrintWelcome(stdout, ln.Addr().String(), cfg, login)
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("db", string(a.DB.Dialect)))
+	err = a.Serve(ctx, ln)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// PrintWelcome tells the operator where Parley is and how to sign in.
+func PrintWelcome(w io.Writer, addr string, cfg config.Config, l Login) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(host, port)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nParley is running at %s\n", url)
+	fmt.Fprintf(&b, "  account:  %s (%s)\n", l.Account.Name, l.Account.Subdomain)
+	fmt.Fprintf(&b, "  admin:    %s\n", l.Email)
+	switch {
+	case l.Password != "":
+		fmt.Fprintf(&b, "  password: %s\n", l.Password)
+	default:
+		b.WriteString("  password: (shown at first start; set PARLEY_ADMIN_PASSWORD to pin one)\n")
+	}
+	if l.Token != "" {
+		fmt.Fprintf(&b, "  token:    %s\n", l.Token)
+		fmt.Fprintf(&b, "  try:      curl -u %s/token:%s %s/api/v2/users/me.json\n", l.Email, l.Token, url)
+	}
+	if l.Created && (cfg.AdminPassword == "" || cfg.AdminToken == "") {
+		b.WriteString("  (generated credentials are shown only once: keep them)\n")
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+

@@ -1,0 +1,177 @@
+// Package config is Parley's configuration: one struct filled from
+// defaults, PARLEY_* environment variables and command-line flags, validated
+// once and passed down. Nothing here is global.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a Parley process needs to start.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string
+	// DataDir holds the SQLite file and attachments.
+	DataDir string
+	// DatabaseURL is a postgres:// URL; empty means SQLite under DataDir.
+	DatabaseURL string
+	// Demo loads sample data at start.
+	Demo bool
+	// BaseDomain maps sub.BaseDomain hosts to accounts.
+	BaseDomain string
+	// TrustProxy honours X-Forwarded-Proto from a load balancer.
+	TrustProxy bool
+
+	// Account is the subdomain of the default account created on first
+	// start; AdminEmail/Password/Token pin its owner's credentials.
+	Account       string
+	AccountName   string
+	AdminEmail    string
+	AdminPassword string
+	AdminToken    string
+
+	// RateLimit is the default API budget per account, requests/minute.
+	RateLimit int
+	// BodyLimit caps API request bodies, in bytes.
+	BodyLimit int64
+	// Workers is the job worker concurrency; NoJobs turns workers off.
+	Workers int
+	NoJobs  bool
+	// JobPoll is how often SQLite mode polls for jobs.
+	JobPoll time.Duration
+
+	// LogLevel is debug, info, warn or error; LogFormat json or text.
+	LogLevel  string
+	LogFormat string
+
+	// PasswordMemoryKiB and PasswordTime are the argon2id costs; tests lower them.
+	PasswordMemoryKiB uint32
+	PasswordTime      uint32
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		BaseDomain:        "localhost",
+		Account:           "demo",
+		AccountName:       "Demo Support",
+		AdminEmail:        "admin@example.com",
+		RateLimit:         700,
+		BodyLimit:         2 << 20,
+		Workers:           8,
+		JobPoll:           100 * time.Millisecond,
+		LogLevel:          "info",
+		LogFormat:         "json",
+		PasswordMemoryKiB: 19 * 1024,
+		PasswordTime:      2,
+	}
+}
+
+// FromEnv overlays PARLEY_* variables on the defaults. A malformed number
+// is an error, not silently ignored.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	var errs []error
+	num := func(name string, set func(int64)) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a number", name, v))
+				return
+			}
+			set(n)
+		}
+	}
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	str("PARLEY_ADDR", &c.Addr)
+	str("PARLEY_DATA", &c.DataDir)
+	str("PARLEY_DB", &c.DatabaseURL)
+	str("PARLEY_BASE_DOMAIN", &c.BaseDomain)
+	str("PARLEY_ACCOUNT", &c.Account)
+	str("PARLEY_ACCOUNT_NAME", &c.AccountName)
+	str("PARLEY_ADMIN_EMAIL", &c.AdminEmail)
+	str("PARLEY_ADMIN_PASSWORD", &c.AdminPassword)
+	str("PARLEY_ADMIN_TOKEN", &c.AdminToken)
+	str("PARLEY_LOG_LEVEL", &c.LogLevel)
+	str("PARLEY_LOG_FORMAT", &c.LogFormat)
+	boolean("PARLEY_DEMO", &c.Demo)
+	boolean("PARLEY_TRUST_PROXY", &c.TrustProxy)
+	boolean("PARLEY_NO_JOBS", &c.NoJobs)
+	num("PARLEY_RATE_LIMIT", func(n int64) { c.RateLimit = int(n) })
+	num("PARLEY_BODY_LIMIT", func(n int64) { c.BodyLimit = n })
+	num("PARLEY_WORKERS", func(n int64) { c.Workers = int(n) })
+	num("PARLEY_PASSWORD_MEMORY_KIB", func(n int64) { c.PasswordMemoryKiB = uint32(n) })
+	num("PARLEY_PASSWORD_TIME", func(n int64) { c.PasswordTime = uint32(n) })
+	return c, errors.Join(errs...)
+}
+
+// SQLitePath is the database file used when no DatabaseURL is set.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "parley.db") }
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %v", c.Addr, err))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("db: only postgres:// URLs are supported (SQLite is the default when --db is empty)"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data: a data directory is required for SQLite"))
+	}
+	if c.RateLimit < 0 {
+		errs = append(errs, errors.New("rate limit: must be zero (off) or positive"))
+	}
+	if c.BodyLimit < 1024 {
+		errs = append(errs, errors.New("body limit: must be at least 1024 bytes"))
+	}
+	if c.Workers < 1 {
+		errs = append(errs, errors.New("workers: must be at least 1"))
+	}
+	if !strings.Contains(c.AdminEmail, "@") {
+		errs = append(errs, fmt.Errorf("admin email %q is not an email address", c.AdminEmail))
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		errs = append(errs, errors.New("admin password: must be at least 8 characters"))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, errors.New("admin token: must be at least 16 characters"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: use json or text", c.LogFormat))
+	}
+	if c.PasswordMemoryKiB < 8 || c.PasswordTime < 1 {
+		errs = append(errs, errors.New("password cost: memory must be at least 8 KiB and time at least 1"))
+	}
+	return errors.Join(errs...)
+}
