@@ -241,4 +241,3 @@ func PrintWelcome(w io.Writer, addr string, cfg config.Config, l Login) {
 	}
 	_, _ = io.WriteString(w, b.String())
 }
-

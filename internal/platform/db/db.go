@@ -74,7 +74,10 @@ func sqliteDSN(path string, readOnly bool) string {
 	if readOnly {
 		q += "&_pragma=query_only(1)"
 	}
-	return "file:" + path + "?" + q
+	// The path is part of a URI: escape the characters SQLite would read
+	// as query, fragment or escape markers.
+	esc := strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
+	return "file:" + esc + "?" + q
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
@@ -274,7 +277,6 @@ func (t *Tx) commit(ctx context.Context) error {
 		return t.SQL.Commit()
 	}
 	err := t.PGX.Commit(ctx)
-	t.PGX.Conn() // keep the linter honest: the conn stays owned by database/sql
 	t.exec.(*pgConnTx).Close()
 	return err
 }

@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"testing"
 	"time"
 
@@ -56,3 +58,5 @@ func putInstallation(ctx context.Context, d *db.DB, key, value string) error {
 		`INSERT INTO installation (key, value) VALUES ($1, $2)`, key, value)
 	return err
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

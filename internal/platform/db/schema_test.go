@@ -2,8 +2,6 @@ package db_test
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 	"testing"
 
@@ -12,8 +10,6 @@ import (
 	"parley/internal/platform/db"
 	"parley/internal/platform/db/dbtest"
 )
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // TestSchemaParity checks that after migration both dialects have the same
 // tables with the same columns in the same order, so one SQL text (and any

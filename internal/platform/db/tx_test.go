@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -201,4 +203,22 @@ func TestInTxPanicRollsBack(t *testing.T) {
 			t.Fatalf("InTx after panic: %v", err)
 		}
 	})
+}
+
+func TestSQLitePathWithURIChars(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "odd#dir%20?x")
+	d, err := db.Open(context.Background(), db.Options{Path: filepath.Join(dir, "parley.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.InTx(context.Background(), func(ctx context.Context) error {
+		_, err := d.Conn(ctx).ExecContext(ctx, `CREATE TABLE t (x INTEGER)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "parley.db")); err != nil {
+		t.Fatalf("database file not created at the literal path: %v", err)
+	}
 }
