@@ -22,6 +22,7 @@ type Service struct {
 	clock      clock.Clock
 	baseDomain string
 	rateLimit  int
+	defaultSub string
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -39,6 +40,9 @@ type Options struct {
 	BaseDomain string
 	// DefaultRateLimit is the API budget (requests/minute) of new accounts.
 	DefaultRateLimit int
+	// DefaultSubdomain names the account that bare hosts reach; when it
+	// does not exist, the first account created is the default.
+	DefaultSubdomain string
 }
 
 // NewService builds the account service.
@@ -47,7 +51,7 @@ func NewService(d *db.DB, c clock.Clock, o Options) *Service {
 		o.DefaultRateLimit = 700
 	}
 	return &Service{d: d, st: store{d}, clock: c, baseDomain: strings.ToLower(o.BaseDomain),
-		rateLimit: o.DefaultRateLimit, cache: map[string]cached{}}
+		rateLimit: o.DefaultRateLimit, defaultSub: o.DefaultSubdomain, cache: map[string]cached{}}
 }
 
 // New describes an account to create.
@@ -115,6 +119,18 @@ func (s *Service) ByID(ctx context.Context, id int64) (Account, error) { return 
 // BySubdomain returns an account (operator use; no actor check).
 func (s *Service) BySubdomain(ctx context.Context, sub string) (Account, error) {
 	return s.st.bySubdomain(ctx, strings.ToLower(sub))
+}
+
+// Default is the account bare hosts reach: the configured default
+// subdomain if it exists, else the first account created.
+func (s *Service) Default(ctx context.Context) (Account, error) {
+	if s.defaultSub != "" {
+		a, err := s.st.bySubdomain(ctx, s.defaultSub)
+		if err == nil || !errs.Is(err, errs.NotFound) {
+			return a, err
+		}
+	}
+	return s.st.first(ctx)
 }
 
 // Count reports how many accounts exist (first-start detection).
@@ -247,7 +263,7 @@ func (s *Service) Resolve(ctx context.Context, host string) (auth.Tenant, error)
 	var a Account
 	var err error
 	if sub == "" {
-		a, err = s.st.first(ctx)
+		a, err = s.Default(ctx)
 	} else {
 		a, err = s.st.bySubdomain(ctx, sub)
 	}

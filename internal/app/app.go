@@ -129,7 +129,8 @@ func (a *App) installationSecret(ctx context.Context) ([]byte, error) {
 func (a *App) wire() {
 	cfg := a.Config
 	argon := auth.Argon2{MemoryKiB: cfg.PasswordMemoryKiB, Time: cfg.PasswordTime, Threads: 1}
-	a.Accounts = account.NewService(a.DB, a.Clock, account.Options{BaseDomain: cfg.BaseDomain, DefaultRateLimit: cfg.RateLimit})
+	a.Accounts = account.NewService(a.DB, a.Clock, account.Options{BaseDomain: cfg.BaseDomain,
+		DefaultRateLimit: cfg.RateLimit, DefaultSubdomain: cfg.Account})
 	a.Bulk = bulk.NewService(a.DB, a.Clock, a.Log)
 	a.Users = user.NewService(a.DB, a.Clock, a.Log, a.Bulk, user.Options{Argon2: argon})
 	a.Tokens = auth.NewTokens(a.DB, a.Clock)

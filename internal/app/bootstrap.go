@@ -81,21 +81,21 @@ func (a *App) EnsureDefaultAccount(ctx context.Context) (Login, error) {
 		return a.CreateAccount(ctx, NewAccount{Subdomain: cfg.Account, Name: cfg.AccountName, OwnerEmail: cfg.AdminEmail,
 			OwnerPassword: cfg.AdminPassword, OwnerToken: cfg.AdminToken})
 	}
-	acct, err := a.Accounts.BySubdomain(ctx, cfg.Account)
-	if errs.Is(err, errs.NotFound) {
-		return Login{}, fmt.Errorf("app: the database has accounts but none with subdomain %q (set PARLEY_ACCOUNT)", cfg.Account)
-	}
+	acct, err := a.Accounts.Default(ctx)
 	if err != nil {
 		return Login{}, err
 	}
 	l := Login{Account: acct, Email: cfg.AdminEmail}
 	if acct.OwnerID != nil {
 		l.OwnerID = *acct.OwnerID
+		if owner, err := a.Users.ActorByID(ctx, acct.ID, *acct.OwnerID); err == nil && acct.Subdomain != cfg.Account {
+			l.Email = owner.Email
+		}
 	}
 	if cfg.AdminPassword == "" && cfg.AdminToken == "" {
 		return l, nil
 	}
-	actor, err := a.Users.SystemActor(ctx, acct.ID, cfg.AdminEmail)
+	actor, err := a.Users.SystemActor(ctx, acct.ID, l.Email)
 	if err != nil {
 		return Login{}, fmt.Errorf("app: pinned admin %s: %w", cfg.AdminEmail, err)
 	}
