@@ -6,6 +6,8 @@ package ratelimit
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -31,6 +33,7 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	entries map[int64]*entry
+	swept   int64 // the minute old windows were last deleted
 }
 
 // New makes a limiter over the shared counters in d.
@@ -87,14 +90,19 @@ type delta struct {
 	account, window, hits int64
 }
 
-// Flush adds pending hits to the shared counters and learns the totals.
+// Flush adds pending hits to the shared counters and learns the totals,
+// including hits other nodes made for accounts this node has seen this
+// minute.
 func (l *Limiter) Flush(ctx context.Context) {
+	now := l.clock.Now().Unix() / 60
 	l.mu.Lock()
 	var ds []delta
 	for acct, e := range l.entries {
-		if e.pending > 0 {
-			ds = append(ds, delta{acct, e.window, e.pending})
+		if e.window != now && e.pending == 0 {
+			delete(l.entries, acct) // an old window nobody asked about since
+			continue
 		}
+		ds = append(ds, delta{acct, e.window, e.pending})
 	}
 	l.mu.Unlock()
 	if len(ds) == 0 {
@@ -104,6 +112,17 @@ func (l *Limiter) Flush(ctx context.Context) {
 	err := l.d.InTx(ctx, func(ctx context.Context) error {
 		c := l.d.Conn(ctx)
 		for i, dl := range ds {
+			if dl.hits == 0 {
+				err := c.QueryRowContext(ctx, `SELECT hits FROM rate_limits WHERE account_id = $1 AND window_start = $2`,
+					dl.account, dl.window).Scan(&totals[i])
+				if errors.Is(err, sql.ErrNoRows) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := c.QueryRowContext(ctx, `INSERT INTO rate_limits (account_id, window_start, hits)
 				VALUES ($1, $2, $3)
 				ON CONFLICT (account_id, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits
@@ -111,7 +130,10 @@ func (l *Limiter) Flush(ctx context.Context) {
 				return err
 			}
 		}
-		_, err := c.ExecContext(ctx, `DELETE FROM rate_limits WHERE window_start < $1`, ds[0].window-5)
+		if l.swept == now {
+			return nil
+		}
+		_, err := c.ExecContext(ctx, `DELETE FROM rate_limits WHERE window_start < $1`, now-5)
 		return err
 	})
 	if err != nil {
@@ -120,12 +142,15 @@ func (l *Limiter) Flush(ctx context.Context) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.swept = now
 	for i, dl := range ds {
 		e := l.entries[dl.account]
 		if e == nil || e.window != dl.window {
 			continue
 		}
 		e.pending -= dl.hits
-		e.known = totals[i]
+		if totals[i] > e.known {
+			e.known = totals[i]
+		}
 	}
 }
