@@ -930,7 +930,7 @@ func exportURL(r *http.Request, set map[string]string, drop ...string) string {
 	for k, v := range set {
 		q.Set(k, v)
 	}
-	return httpx.BaseURL(r.Context()) + r.URL.Path + ".json?" + q.Encode()
+	return httpx.BaseURL(r.Context()) + r.URL.Path + httpx.Suffix(r.Context()) + "?" + q.Encode()
 }
 
 func (h *API) incrementalUsers(w http.ResponseWriter, r *http.Request) error {

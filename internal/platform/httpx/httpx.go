@@ -206,6 +206,7 @@ const (
 	keyBase
 	keyWarn
 	keyRequestID
+	keyJSONSuffix
 )
 
 // WithLogger stores the request logger in ctx.

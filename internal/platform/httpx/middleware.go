@@ -204,12 +204,21 @@ func (rw *runtimeWriter) Write(b []byte) (int, error) {
 
 func (rw *runtimeWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
+// Suffix is ".json" when the client called the .json form of the path, so
+// links we build point back at the same form.
+func Suffix(ctx context.Context) string {
+	if b, _ := ctx.Value(keyJSONSuffix).(bool); b {
+		return ".json"
+	}
+	return ""
+}
+
 // StripJSON removes the optional ".json" suffix before routing, so every
 // route is registered once and answers both /users/1 and /users/1.json.
 func StripJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {
-			r2 := r.Clone(r.Context())
+			r2 := r.Clone(context.WithValue(r.Context(), keyJSONSuffix, true))
 			r2.URL.Path = p
 			r2.URL.RawPath = ""
 			r = r2

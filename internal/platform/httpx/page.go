@@ -243,8 +243,14 @@ func (l List) Envelope(r *http.Request, root string, items any, res Result, extr
 			after := encodeCursor(l.sortName, res.Keys[n-1])
 			before := encodeCursor(l.sortName, res.Keys[0])
 			meta["after_cursor"], meta["before_cursor"] = after, before
-			links["next"] = pageURL(r, map[string]string{"page[after]": after}, "page[before]")
-			links["prev"] = pageURL(r, map[string]string{"page[before]": before}, "page[after]")
+			// The link in the direction of travel exists only while more
+			// records follow; the way back always does.
+			if res.More || l.Before {
+				links["next"] = pageURL(r, map[string]string{"page[after]": after}, "page[before]")
+			}
+			if res.More || !l.Before {
+				links["prev"] = pageURL(r, map[string]string{"page[before]": before}, "page[after]")
+			}
 		}
 		body["meta"], body["links"] = meta, links
 		return body
@@ -274,5 +280,5 @@ func pageURL(r *http.Request, set map[string]string, drop ...string) string {
 	for k, v := range set {
 		q.Set(k, v)
 	}
-	return BaseURL(r.Context()) + r.URL.Path + "?" + q.Encode()
+	return BaseURL(r.Context()) + r.URL.Path + Suffix(r.Context()) + "?" + q.Encode()
 }
