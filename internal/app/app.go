@@ -30,6 +30,7 @@ import (
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/jobs"
 	"parley/internal/platform/ratelimit"
+	"parley/internal/ticket"
 	"parley/internal/user"
 	"parley/migrations"
 )
@@ -43,6 +44,7 @@ type App struct {
 	Accounts *account.Service
 	Users    *user.Service
 	Tokens   *auth.Tokens
+	Tickets  *ticket.Service
 	Bulk     *bulk.Service
 	Jobs     *jobs.Queue
 	Limiter  *ratelimit.Limiter
@@ -134,6 +136,8 @@ func (a *App) wire() {
 	a.Bulk = bulk.NewService(a.DB, a.Clock, a.Log)
 	a.Users = user.NewService(a.DB, a.Clock, a.Log, a.Bulk, user.Options{Argon2: argon})
 	a.Tokens = auth.NewTokens(a.DB, a.Clock)
+	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{a.Users})
+	a.Users.SetCounters(a.Tickets)
 	a.Limiter = ratelimit.New(a.DB, a.Clock, a.Log)
 
 	workers := river.NewWorkers()
@@ -181,6 +185,7 @@ func (a *App) routes() chi.Router {
 			auth.NewTokensAPI(a.Tokens),
 			bulk.NewAPI(a.Bulk),
 			user.NewAPI(a.Users),
+			ticket.NewAPI(a.Tickets),
 		} {
 			room.Routes(r)
 		}

@@ -55,6 +55,9 @@ func (a *App) CreateAccount(ctx context.Context, n NewAccount) (Login, error) {
 			return err
 		}
 		l.Account = acct
+		if err := a.Tickets.BootstrapAccount(ctx, acct.ID); err != nil {
+			return err
+		}
 		if l.OwnerID, err = a.Users.Bootstrap(ctx, acct.ID, user.Owner{Name: "Admin", Email: n.OwnerEmail, Password: l.Password}); err != nil {
 			return err
 		}
@@ -83,6 +86,9 @@ func (a *App) EnsureDefaultAccount(ctx context.Context) (Login, error) {
 	}
 	acct, err := a.Accounts.Default(ctx)
 	if err != nil {
+		return Login{}, err
+	}
+	if err := a.Tickets.BootstrapAccount(ctx, acct.ID); err != nil {
 		return Login{}, err
 	}
 	l := Login{Account: acct, Email: cfg.AdminEmail}

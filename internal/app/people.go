@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+
+	"parley/internal/ticket"
+	"parley/internal/user"
+)
+
+// people adapts the user room to what the ticket room needs (the user
+// room cannot import ticket types, so the conversion lives here).
+type people struct{ u *user.Service }
+
+func person(u user.User) ticket.Person {
+	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID,
+		DefaultGroupID: u.DefaultGroupID, Active: u.Active}
+	if u.Email != nil {
+		p.Email = *u.Email
+	}
+	return p
+}
+
+func (p people) Person(ctx context.Context, accountID, id int64) (ticket.Person, error) {
+	u, err := p.u.Lookup(ctx, accountID, id)
+	return person(u), err
+}
+
+func (p people) PersonByEmail(ctx context.Context, accountID int64, email string) (ticket.Person, error) {
+	u, err := p.u.LookupEmail(ctx, accountID, email)
+	return person(u), err
+}
+
+func (p people) EnsureEndUser(ctx context.Context, accountID int64, name, email string) (ticket.Person, error) {
+	u, err := p.u.EnsureEndUser(ctx, accountID, name, email)
+	return person(u), err
+}
+
+func (p people) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {
+	return p.u.GroupMember(ctx, accountID, groupID, userID)
+}
+
+func (p people) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
+	return p.u.OrganizationExists(ctx, accountID, orgID)
+}

@@ -1,0 +1,752 @@
+package ticket
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"parley/internal/auth"
+	"parley/internal/platform/db"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/httpx"
+	"parley/internal/platform/opt"
+)
+
+// API serves the ticket endpoints of /api/v2.
+type API struct{ s *Service }
+
+// NewAPI builds the ticket API.
+func NewAPI(s *Service) *API { return &API{s: s} }
+
+// Routes registers the ticket endpoints.
+func (h *API) Routes(r chi.Router) {
+	H := httpx.H
+	r.Get("/tickets", H(h.list))
+	r.Post("/tickets", H(h.create))
+	r.Get("/tickets/count", H(h.count))
+	r.Get("/tickets/show_many", H(h.showMany))
+	r.Get("/tickets/{id}", H(h.show))
+	r.Put("/tickets/{id}", H(h.update))
+	r.Delete("/tickets/{id}", H(h.delete))
+	r.Get("/tickets/{id}/comments", H(h.comments))
+	r.Get("/tickets/{id}/comments/count", H(h.commentsCount))
+	r.Put("/tickets/{id}/comments/{cid}/make_private", H(h.makePrivate))
+	r.Get("/tickets/{id}/audits", H(h.audits))
+	r.Get("/tickets/{id}/audits/count", H(h.auditsCount))
+	r.Get("/tickets/{id}/audits/{aid}", H(h.audit))
+	r.Get("/ticket_audits", H(h.allAudits))
+	r.Get("/tickets/{id}/tags", H(h.tags))
+	r.Post("/tickets/{id}/tags", H(h.changeTags("set")))
+	r.Put("/tickets/{id}/tags", H(h.changeTags("add")))
+	r.Delete("/tickets/{id}/tags", H(h.changeTags("remove")))
+	r.Get("/tags", H(h.popularTags))
+	r.Get("/users/{uid}/tickets/requested", H(h.userTickets("requested")))
+	r.Get("/users/{uid}/tickets/ccd", H(h.userTickets("ccd")))
+	r.Get("/users/{uid}/tickets/assigned", H(h.userTickets("assigned")))
+	r.Get("/organizations/{oid}/tickets", H(h.orgTickets))
+
+	r.Get("/custom_statuses", H(h.listStatuses))
+	r.Post("/custom_statuses", H(h.createStatus))
+	r.Get("/custom_statuses/{sid}", H(h.showStatus))
+	r.Put("/custom_statuses/{sid}", H(h.updateStatus))
+	r.Put("/custom_status/default", H(h.setDefaultStatuses))
+
+	r.Get("/ticket_fields", H(h.listFields))
+	r.Post("/ticket_fields", H(h.createField))
+	r.Get("/ticket_fields/count", H(h.countFields))
+	r.Put("/ticket_fields/reorder", H(h.reorderFields))
+	r.Get("/ticket_fields/{fid}", H(h.showField))
+	r.Put("/ticket_fields/{fid}", H(h.updateField))
+	r.Delete("/ticket_fields/{fid}", H(h.deleteField))
+	r.Get("/ticket_fields/{fid}/options", H(h.listOptions))
+	r.Post("/ticket_fields/{fid}/options", H(h.setOption))
+	r.Get("/ticket_fields/{fid}/options/{oid}", H(h.showOption))
+	r.Delete("/ticket_fields/{fid}/options/{oid}", H(h.deleteOption))
+}
+
+func pathID(r *http.Request, name string) (int64, error) { return httpx.PathID(chi.URLParam(r, name)) }
+
+func withMeta(r *http.Request) *http.Request {
+	ip := r.RemoteAddr
+	if i := strings.LastIndex(ip, ":"); i > 0 {
+		ip = ip[:i]
+	}
+	return r.WithContext(WithMeta(r.Context(), Meta{Client: r.UserAgent(), IPAddress: strings.Trim(ip, "[]")}))
+}
+
+var sorts = httpx.Sorts{
+	"id":         {Column: "id", Kind: httpx.KindInt},
+	"created_at": {Column: "created_at", Kind: httpx.KindTime},
+	"updated_at": {Column: "updated_at", Kind: httpx.KindTime},
+	"status":     {Column: "status", Kind: httpx.KindString},
+	"subject":    {Column: "subject", Kind: httpx.KindString},
+}
+
+func sortValue(t Ticket, col string) any {
+	switch col {
+	case "created_at":
+		return t.CreatedAt
+	case "updated_at":
+		return t.UpdatedAt
+	case "status":
+		return t.Status
+	case "subject":
+		return t.Subject
+	}
+	return t.ID
+}
+
+func (h *API) page(w http.ResponseWriter, r *http.Request, f Filter) error {
+	l, err := httpx.ParseList(r, sorts, "id")
+	if err != nil {
+		return err
+	}
+	ts, total, more, err := h.s.List(r.Context(), f, l.Page)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(ts))
+	res := httpx.Result{Total: total, More: more}
+	for _, t := range ts {
+		out = append(out, JSON(r.Context(), t))
+		res.Keys = append(res.Keys, db.Key{V: sortValue(t, l.Sort), ID: t.ID})
+	}
+	return l.Write(w, r, "tickets", out, res, nil)
+}
+
+func (h *API) list(w http.ResponseWriter, r *http.Request) error {
+	return h.page(w, r, Filter{ExternalID: r.URL.Query().Get("external_id")})
+}
+
+func (h *API) userTickets(kind string) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		uid, err := pathID(r, "uid")
+		if err != nil {
+			return err
+		}
+		if _, err := h.s.people.Person(r.Context(), accountOf(r), uid); err != nil {
+			return err
+		}
+		f := Filter{}
+		switch kind {
+		case "requested":
+			f.RequesterID = uid
+		case "assigned":
+			f.AssigneeID = uid
+		default:
+			f.CCUserID = uid
+		}
+		return h.page(w, r, f)
+	}
+}
+
+func (h *API) orgTickets(w http.ResponseWriter, r *http.Request) error {
+	oid, err := pathID(r, "oid")
+	if err != nil {
+		return err
+	}
+	if ok, err := h.s.people.OrganizationExists(r.Context(), accountOf(r), oid); err != nil {
+		return err
+	} else if !ok {
+		return errs.NotFoundf("Not found")
+	}
+	return h.page(w, r, Filter{OrganizationID: oid})
+}
+
+func (h *API) showMany(w http.ResponseWriter, r *http.Request) error {
+	ids, err := httpx.IDs(r, "ids")
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return errs.E(errs.BadRequest, "Parameter ids is required").WithCode("ParameterMissing")
+	}
+	l := httpx.List{Page: db.Page{Limit: httpx.MaxPerPage}, PageNum: 1, PerPage: httpx.MaxPerPage}
+	ts, total, _, err := h.s.List(r.Context(), Filter{IDs: ids}, l.Page)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, JSON(r.Context(), t))
+	}
+	return l.Write(w, r, "tickets", out, httpx.Result{Total: total}, nil)
+}
+
+func (h *API) count(w http.ResponseWriter, r *http.Request) error {
+	n, err := h.s.Count(r.Context(), Filter{})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"count": httpx.M{"value": n,
+		"refreshed_at": time.Now().UTC().Format("2006-01-02T15:04:05+00:00")}})
+}
+
+func (h *API) show(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := h.s.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket": JSON(r.Context(), t)})
+}
+
+// writeWithAudit answers a write with the ticket and its audit.
+func (h *API) writeWithAudit(w http.ResponseWriter, r *http.Request, status int, t Ticket, au Audit) error {
+	comments := map[int64]Comment{}
+	for _, e := range au.Events {
+		if e.Type == "Comment" {
+			cs, _, _, err := h.s.Comments(r.Context(), t.ID, db.Page{Keyset: true, Limit: 1, Desc: true})
+			if err == nil && len(cs) == 1 {
+				comments[cs[0].ID] = cs[0]
+			}
+		}
+	}
+	body := httpx.M{"ticket": JSON(r.Context(), t), "audit": auditJSON(au, comments)}
+	if status == http.StatusCreated {
+		return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/tickets/%d.json", t.ID), body)
+	}
+	return httpx.JSON(w, status, body)
+}
+
+func (h *API) create(w http.ResponseWriter, r *http.Request) error {
+	var in Input
+	if err := httpx.Decode(w, r, "ticket", &in); err != nil {
+		return err
+	}
+	t, au, err := h.s.Create(withMeta(r).Context(), in)
+	if err != nil {
+		return err
+	}
+	return h.writeWithAudit(w, r, http.StatusCreated, t, au)
+}
+
+func (h *API) update(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in Input
+	if err := httpx.Decode(w, r, "ticket", &in); err != nil {
+		return err
+	}
+	t, au, err := h.s.Update(withMeta(r).Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return h.writeWithAudit(w, r, http.StatusOK, t, au)
+}
+
+func (h *API) delete(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.s.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+var commentSorts = httpx.Sorts{"created_at": {Column: "created_at", Kind: httpx.KindTime}}
+
+func (h *API) comments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := httpx.ParseList(r, commentSorts, "created_at")
+	if err != nil {
+		return err
+	}
+	cs, total, more, err := h.s.Comments(r.Context(), id, l.Page)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(cs))
+	res := httpx.Result{Total: total, More: more}
+	for _, c := range cs {
+		out = append(out, commentJSON(c))
+		res.Keys = append(res.Keys, db.Key{V: c.CreatedAt, ID: c.ID})
+	}
+	return l.Write(w, r, "comments", out, res, nil)
+}
+
+func (h *API) commentsCount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, total, _, err := h.s.Comments(r.Context(), id, db.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"count": httpx.M{"value": total,
+		"refreshed_at": time.Now().UTC().Format("2006-01-02T15:04:05+00:00")}})
+}
+
+func (h *API) makePrivate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	if err := h.s.MakePrivate(r.Context(), id, cid); err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{})
+}
+
+// auditComments loads the comments the audits' Comment events refer to.
+func (h *API) auditComments(r *http.Request, ticketID int64) map[int64]Comment {
+	cs, _, _, err := h.s.Comments(r.Context(), ticketID, db.Page{Keyset: true, Limit: 100000})
+	out := map[int64]Comment{}
+	if err != nil {
+		return out
+	}
+	for _, c := range cs {
+		out[c.ID] = c
+	}
+	return out
+}
+
+func (h *API) audits(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := httpx.ParseList(r, nil, "id")
+	if err != nil {
+		return err
+	}
+	aus, total, more, err := h.s.Audits(r.Context(), id, l.Page)
+	if err != nil {
+		return err
+	}
+	comments := h.auditComments(r, id)
+	out := make([]httpx.M, 0, len(aus))
+	res := httpx.Result{Total: total, More: more}
+	for _, au := range aus {
+		out = append(out, auditJSON(au, comments))
+		res.Keys = append(res.Keys, db.Key{ID: au.ID})
+	}
+	return l.Write(w, r, "audits", out, res, nil)
+}
+
+func (h *API) auditsCount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, total, _, err := h.s.Audits(r.Context(), id, db.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"count": httpx.M{"value": total,
+		"refreshed_at": time.Now().UTC().Format("2006-01-02T15:04:05+00:00")}})
+}
+
+func (h *API) audit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(r, "aid")
+	if err != nil {
+		return err
+	}
+	au, err := h.s.GetAudit(r.Context(), id, aid)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"audit": auditJSON(au, h.auditComments(r, id))})
+}
+
+// allAudits is GET /ticket_audits: cursor pagination only, newest first.
+func (h *API) allAudits(w http.ResponseWriter, r *http.Request) error {
+	l, err := httpx.ParseList(r, nil, "id")
+	if err != nil {
+		return err
+	}
+	l.Keyset, l.Cursor, l.Desc = true, true, true
+	aus, more, err := h.s.AllAudits(r.Context(), l.Page)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(aus))
+	res := httpx.Result{More: more}
+	byTicket := map[int64]map[int64]Comment{}
+	for _, au := range aus {
+		if _, ok := byTicket[au.TicketID]; !ok {
+			byTicket[au.TicketID] = h.auditComments(r, au.TicketID)
+		}
+		out = append(out, auditJSON(au, byTicket[au.TicketID]))
+		res.Keys = append(res.Keys, db.Key{ID: au.ID})
+	}
+	return l.Write(w, r, "audits", out, res, nil)
+}
+
+func (h *API) tags(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := h.s.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"tags": t.Tags})
+}
+
+type tagsIn struct {
+	Tags         []string `json:"tags"`
+	SafeUpdate   bool     `json:"safe_update"`
+	UpdatedStamp string   `json:"updated_stamp"`
+}
+
+func (h *API) changeTags(op string) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		raw, err := httpx.DecodeRaw(r)
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(raw)
+		var in tagsIn
+		if err := httpx.DecodeValue(w, "tags", b, &in); err != nil {
+			return err
+		}
+		if in.Tags == nil {
+			return errs.E(errs.BadRequest, "param is missing or the value is empty: tags").WithCode("ParameterMissing")
+		}
+		t, err := h.s.ChangeTags(withMeta(r).Context(), id, op, in.Tags, in.SafeUpdate, in.UpdatedStamp)
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if op == "set" {
+			status = http.StatusCreated
+		}
+		return httpx.JSON(w, status, httpx.M{"tags": t.Tags})
+	}
+}
+
+func (h *API) popularTags(w http.ResponseWriter, r *http.Request) error {
+	tcs, err := h.s.PopularTags(r.Context(), 20000)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(tcs))
+	for _, tc := range tcs {
+		out = append(out, httpx.M{"name": tc.Name, "count": tc.Count})
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"tags": out, "next_page": nil, "previous_page": nil, "count": len(out)})
+}
+
+// --- custom statuses ---
+
+func (h *API) listStatuses(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var f StatusFilter
+	if c := q.Get("status_categories"); c != "" {
+		f.Categories = strings.Split(c, ",")
+	}
+	var err error
+	if f.Active, err = httpx.BoolParam(r, "active"); err != nil {
+		return err
+	}
+	if f.Default, err = httpx.BoolParam(r, "default"); err != nil {
+		return err
+	}
+	cs, err := h.s.ListStatuses(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, statusJSON(r.Context(), c))
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_statuses": out})
+}
+
+func (h *API) showStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "sid")
+	if err != nil {
+		return err
+	}
+	c, err := h.s.GetStatus(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_status": statusJSON(r.Context(), c)})
+}
+
+func (h *API) createStatus(w http.ResponseWriter, r *http.Request) error {
+	var in StatusInput
+	if err := httpx.Decode(w, r, "custom_status", &in); err != nil {
+		return err
+	}
+	c, err := h.s.CreateStatus(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/custom_statuses/%d.json", c.ID), httpx.M{"custom_status": statusJSON(r.Context(), c)})
+}
+
+func (h *API) updateStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "sid")
+	if err != nil {
+		return err
+	}
+	var in StatusInput
+	if err := httpx.Decode(w, r, "custom_status", &in); err != nil {
+		return err
+	}
+	c, err := h.s.UpdateStatus(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_status": statusJSON(r.Context(), c)})
+}
+
+// setDefaultStatuses takes {"ids":"1,2"} (Zendesk sends a comma list).
+func (h *API) setDefaultStatuses(w http.ResponseWriter, r *http.Request) error {
+	raw, err := httpx.DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	var s string
+	if err := json.Unmarshal(raw["ids"], &s); err == nil {
+		for _, p := range strings.Split(s, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return errs.Invalidf("ids", "InvalidValue", "ids must be a comma-separated list of custom status ids")
+			}
+			ids = append(ids, n)
+		}
+	} else if err := json.Unmarshal(raw["ids"], &ids); err != nil || len(ids) == 0 {
+		return errs.E(errs.BadRequest, "param is missing or the value is empty: ids").WithCode("ParameterMissing")
+	}
+	if err := h.s.SetDefaultStatuses(r.Context(), ids); err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{})
+}
+
+// --- ticket fields ---
+
+func (h *API) listFields(w http.ResponseWriter, r *http.Request) error {
+	fs, err := h.s.ListFields(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, fieldJSON(r.Context(), f))
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_fields": out, "next_page": nil, "previous_page": nil, "count": len(out)})
+}
+
+func (h *API) countFields(w http.ResponseWriter, r *http.Request) error {
+	fs, err := h.s.ListFields(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"count": httpx.M{"value": len(fs),
+		"refreshed_at": time.Now().UTC().Format("2006-01-02T15:04:05+00:00")}})
+}
+
+func (h *API) showField(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.GetField(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_field": fieldJSON(r.Context(), f)})
+}
+
+func (h *API) createField(w http.ResponseWriter, r *http.Request) error {
+	var in FieldInput
+	if err := httpx.Decode(w, r, "ticket_field", &in); err != nil {
+		return err
+	}
+	f, err := h.s.CreateField(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/ticket_fields/%d.json", f.ID), httpx.M{"ticket_field": fieldJSON(r.Context(), f)})
+}
+
+func (h *API) updateField(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	var in FieldInput
+	if err := httpx.Decode(w, r, "ticket_field", &in); err != nil {
+		return err
+	}
+	f, err := h.s.UpdateField(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_field": fieldJSON(r.Context(), f)})
+}
+
+func (h *API) deleteField(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	if err := h.s.DeleteField(r.Context(), id); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+func (h *API) reorderFields(w http.ResponseWriter, r *http.Request) error {
+	raw, err := httpx.DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	if err := json.Unmarshal(raw["ticket_field_ids"], &ids); err != nil || len(ids) == 0 {
+		return errs.E(errs.BadRequest, "param is missing or the value is empty: ticket_field_ids").WithCode("ParameterMissing")
+	}
+	if err := h.s.ReorderFields(r.Context(), ids); err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{})
+}
+
+func (h *API) listOptions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.GetField(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(f.Options))
+	for _, o := range f.Options {
+		out = append(out, optionJSON(r.Context(), f, o))
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_field_options": out, "next_page": nil, "previous_page": nil, "count": len(out)})
+}
+
+func (h *API) showOption(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	oid, err := pathID(r, "oid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.GetField(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	for _, o := range f.Options {
+		if o.ID == oid {
+			return httpx.JSON(w, http.StatusOK, httpx.M{"custom_field_option": optionJSON(r.Context(), f, o)})
+		}
+	}
+	return errs.NotFoundf("Not found")
+}
+
+// setOption creates an option, or updates the one named by id.
+func (h *API) setOption(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	var in OptionInput
+	if err := httpx.Decode(w, r, "custom_field_option", &in); err != nil {
+		return err
+	}
+	f, err := h.s.GetField(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	opts := make([]OptionInput, 0, len(f.Options)+1)
+	found := false
+	for _, o := range f.Options {
+		oi := OptionInput{ID: opt.Of(o.ID), Name: o.Name, Value: o.Value, Default: o.Default}
+		if in.ID.Has() && in.ID.V == o.ID {
+			oi.Name, oi.Value, oi.Default, found = in.Name, in.Value, in.Default, true
+		}
+		opts = append(opts, oi)
+	}
+	if in.ID.Has() && !found {
+		return errs.NotFoundf("Not found")
+	}
+	if !found {
+		opts = append(opts, OptionInput{Name: in.Name, Value: in.Value, Default: in.Default})
+	}
+	f, err = h.s.UpdateField(r.Context(), id, FieldInput{CustomFieldOptions: opt.Of(opts)})
+	if err != nil {
+		return err
+	}
+	for _, o := range f.Options {
+		if o.Value == strings.ToLower(in.Value) {
+			body := httpx.M{"custom_field_option": optionJSON(r.Context(), f, o)}
+			if found {
+				return httpx.JSON(w, http.StatusOK, body)
+			}
+			return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/ticket_fields/%d/options/%d.json", f.ID, o.ID), body)
+		}
+	}
+	return errs.E(errs.Internal, "option vanished after write")
+}
+
+func (h *API) deleteOption(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	oid, err := pathID(r, "oid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.GetField(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var opts []OptionInput
+	found := false
+	for _, o := range f.Options {
+		if o.ID == oid {
+			found = true
+			continue
+		}
+		opts = append(opts, OptionInput{ID: opt.Of(o.ID), Name: o.Name, Value: o.Value, Default: o.Default})
+	}
+	if !found {
+		return errs.NotFoundf("Not found")
+	}
+	if _, err := h.s.UpdateField(r.Context(), id, FieldInput{CustomFieldOptions: opt.Of(opts)}); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+func accountOf(r *http.Request) int64 { return auth.ActorFrom(r.Context()).AccountID }

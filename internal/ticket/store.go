@@ -1,0 +1,315 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+
+	"parley/internal/platform/db"
+	"parley/internal/platform/errs"
+)
+
+const ticketCols = `t.account_id, t.id, t.external_id, t.via_channel, t.via_source, t.type, t.subject, t.raw_subject,
+	t.description, t.priority, t.status, t.custom_status_id, t.recipient, t.requester_id, t.submitter_id, t.assignee_id,
+	t.organization_id, t.group_id, t.forum_topic_id, t.problem_id, t.is_public, t.due_at, t.brand_id, t.ticket_form_id,
+	t.followup_source_id, t.satisfaction_score, t.created_at, t.updated_at, t.solved_at, t.deleted_at`
+
+func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
+	var t Ticket
+	var ext, typ, prio, recip sql.NullString
+	var src string
+	var asg, org, grp, topic, prob, brand, form, fup sql.NullInt64
+	var due, ca, ua, sa, da db.Time
+	err := row.Scan(&t.AccountID, &t.ID, &ext, &t.Via.Channel, &src, &typ, &t.Subject, &t.RawSubject, &t.Description,
+		&prio, &t.Status, &t.CustomStatusID, &recip, &t.RequesterID, &t.SubmitterID, &asg, &org, &grp, &topic, &prob,
+		&t.IsPublic, &due, &brand, &form, &fup, &t.Satisfaction, &ca, &ua, &sa, &da)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errs.NotFoundf("Not found")
+	}
+	if err != nil {
+		return t, err
+	}
+	t.Via.Source = json.RawMessage(src)
+	t.ExternalID, t.Type, t.Priority, t.Recipient = strPtr(ext), strPtr(typ), strPtr(prio), strPtr(recip)
+	t.AssigneeID, t.OrganizationID, t.GroupID, t.ForumTopicID = intPtr(asg), intPtr(org), intPtr(grp), intPtr(topic)
+	t.ProblemID, t.BrandID, t.TicketFormID, t.FollowupSourceID = intPtr(prob), intPtr(brand), intPtr(form), intPtr(fup)
+	t.DueAt, t.SolvedAt, t.DeletedAt = due.Ptr(), sa.Ptr(), da.Ptr()
+	t.CreatedAt, t.UpdatedAt = ca.T, ua.T
+	return t, nil
+}
+
+func intPtr(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+// queryTickets runs a ticket query and loads everything hanging off each
+// ticket in one query per kind (never one per ticket).
+func (s *Service) queryTickets(ctx context.Context, q string, args ...any) ([]Ticket, error) {
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.hydrate(ctx, out)
+}
+
+func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	acct := ts[0].AccountID
+	ids := make([]int64, len(ts))
+	idx := map[int64]int{}
+	for i := range ts {
+		ids[i], idx[ts[i].ID] = ts[i].ID, i
+		ts[i].Tags, ts[i].Fields = []string{}, map[int64]any{}
+		ts[i].CollaboratorIDs, ts[i].FollowerIDs, ts[i].EmailCCIDs, ts[i].FollowupIDs = []int64{}, []int64{}, []int64{}, []int64{}
+	}
+	each := func(q string, fn func(rows *sql.Rows) error) error {
+		args := []any{acct}
+		rows, err := s.d.Conn(ctx).QueryContext(ctx, q+` (`+db.Placeholders(&args, ids)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if err := each(`SELECT ticket_id, tag FROM ticket_tags WHERE account_id = $1 AND ticket_id IN`, func(r *sql.Rows) error {
+		var id int64
+		var tag string
+		if err := r.Scan(&id, &tag); err != nil {
+			return err
+		}
+		ts[idx[id]].Tags = append(ts[idx[id]].Tags, tag)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT ticket_id, field_id, value FROM ticket_field_values WHERE account_id = $1 AND ticket_id IN`, func(r *sql.Rows) error {
+		var id, fid int64
+		var raw string
+		if err := r.Scan(&id, &fid, &raw); err != nil {
+			return err
+		}
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return err
+		}
+		ts[idx[id]].Fields[fid] = v
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT ticket_id, kind, user_id FROM ticket_users WHERE account_id = $1 AND ticket_id IN`, func(r *sql.Rows) error {
+		var id, uid int64
+		var kind string
+		if err := r.Scan(&id, &kind, &uid); err != nil {
+			return err
+		}
+		t := &ts[idx[id]]
+		switch kind {
+		case kindFollower:
+			t.FollowerIDs = append(t.FollowerIDs, uid)
+		case kindEmailCC:
+			t.EmailCCIDs = append(t.EmailCCIDs, uid)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT problem_id FROM tickets WHERE account_id = $1 AND deleted_at IS NULL AND problem_id IN`, func(r *sql.Rows) error {
+		var pid int64
+		if err := r.Scan(&pid); err != nil {
+			return err
+		}
+		ts[idx[pid]].HasIncidents = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := each(`SELECT followup_source_id, id FROM tickets WHERE account_id = $1 AND followup_source_id IN`, func(r *sql.Rows) error {
+		var src, id int64
+		if err := r.Scan(&src, &id); err != nil {
+			return err
+		}
+		ts[idx[src]].FollowupIDs = append(ts[idx[src]].FollowupIDs, id)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i := range ts {
+		t := &ts[i]
+		sort.Strings(t.Tags)
+		t.CollaboratorIDs = unionIDs(t.EmailCCIDs, t.FollowerIDs)
+		sortIDs(t.FollowerIDs)
+		sortIDs(t.EmailCCIDs)
+	}
+	return nil
+}
+
+func sortIDs(ids []int64) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+
+func unionIDs(a, b []int64) []int64 {
+	seen := map[int64]bool{}
+	out := []int64{}
+	for _, l := range [][]int64{a, b} {
+		for _, id := range l {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	sortIDs(out)
+	return out
+}
+
+// ticket loads one live ticket; forUpdate locks its row on PostgreSQL so
+// concurrent writers to one ticket queue instead of losing updates.
+func (s *Service) ticket(ctx context.Context, accountID, id int64, forUpdate bool) (Ticket, error) {
+	q := `SELECT ` + ticketCols + ` FROM tickets t WHERE t.account_id = $1 AND t.id = $2 AND t.deleted_at IS NULL`
+	if forUpdate && s.d.Dialect == db.Postgres {
+		q += ` FOR UPDATE`
+	}
+	ts, err := s.queryTickets(ctx, q, accountID, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if len(ts) == 0 {
+		return Ticket{}, errs.NotFoundf("Not found")
+	}
+	return ts[0], nil
+}
+
+// nextID allocates the account's next ticket number.
+func (s *Service) nextID(ctx context.Context, accountID int64) (int64, error) {
+	var n int64
+	err := s.d.Conn(ctx).QueryRowContext(ctx, `INSERT INTO account_counters (account_id, name, value) VALUES ($1, 'tickets', 1)
+		ON CONFLICT (account_id, name) DO UPDATE SET value = account_counters.value + 1 RETURNING value`, accountID).Scan(&n)
+	return n, err
+}
+
+func (s *Service) insertTicket(ctx context.Context, t Ticket) error {
+	_, err := s.d.Conn(ctx).ExecContext(ctx, `INSERT INTO tickets (account_id, id, external_id, via_channel, via_source, type,
+		subject, raw_subject, description, priority, status, custom_status_id, recipient, requester_id, submitter_id,
+		assignee_id, organization_id, group_id, forum_topic_id, problem_id, is_public, due_at, brand_id, ticket_form_id,
+		followup_source_id, satisfaction_score, created_at, updated_at, solved_at, deleted_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,NULL)`,
+		t.AccountID, t.ID, t.ExternalID, t.Via.Channel, string(t.Via.Source), t.Type, t.Subject, t.RawSubject, t.Description,
+		t.Priority, t.Status, t.CustomStatusID, t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID,
+		t.GroupID, t.ForumTopicID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt), t.BrandID, t.TicketFormID,
+		t.FollowupSourceID, t.Satisfaction, t.CreatedAt, t.UpdatedAt, db.NullTime(t.SolvedAt))
+	return db.Classify(err)
+}
+
+func (s *Service) saveTicket(ctx context.Context, t Ticket) error {
+	_, err := s.d.Conn(ctx).ExecContext(ctx, `UPDATE tickets SET external_id = $1, type = $2, subject = $3, raw_subject = $4,
+		description = $5, priority = $6, status = $7, custom_status_id = $8, recipient = $9, requester_id = $10,
+		submitter_id = $11, assignee_id = $12, organization_id = $13, group_id = $14, problem_id = $15, is_public = $16,
+		due_at = $17, brand_id = $18, ticket_form_id = $19, satisfaction_score = $20, updated_at = $21, solved_at = $22,
+		deleted_at = $23 WHERE account_id = $24 AND id = $25`,
+		t.ExternalID, t.Type, t.Subject, t.RawSubject, t.Description, t.Priority, t.Status, t.CustomStatusID, t.Recipient,
+		t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt),
+		t.BrandID, t.TicketFormID, t.Satisfaction, t.UpdatedAt, db.NullTime(t.SolvedAt), db.NullTime(t.DeletedAt),
+		t.AccountID, t.ID)
+	return err
+}
+
+// writeSets stores the tags, field values and CC/follower links of t,
+// replacing what was there.
+func (s *Service) writeSets(ctx context.Context, t Ticket) error {
+	c := s.d.Conn(ctx)
+	for _, q := range []string{
+		`DELETE FROM ticket_tags WHERE account_id = $1 AND ticket_id = $2`,
+		`DELETE FROM ticket_field_values WHERE account_id = $1 AND ticket_id = $2`,
+		`DELETE FROM ticket_users WHERE account_id = $1 AND ticket_id = $2`,
+	} {
+		if _, err := c.ExecContext(ctx, q, t.AccountID, t.ID); err != nil {
+			return err
+		}
+	}
+	for _, tag := range t.Tags {
+		if _, err := c.ExecContext(ctx, `INSERT INTO ticket_tags (account_id, ticket_id, tag) VALUES ($1,$2,$3)`, t.AccountID, t.ID, tag); err != nil {
+			return err
+		}
+	}
+	fids := make([]int64, 0, len(t.Fields))
+	for fid := range t.Fields {
+		fids = append(fids, fid)
+	}
+	sortIDs(fids)
+	for _, fid := range fids {
+		b, err := json.Marshal(t.Fields[fid])
+		if err != nil {
+			return err
+		}
+		if _, err := c.ExecContext(ctx, `INSERT INTO ticket_field_values (account_id, ticket_id, field_id, value) VALUES ($1,$2,$3,$4)`,
+			t.AccountID, t.ID, fid, string(b)); err != nil {
+			return err
+		}
+	}
+	for kind, ids := range map[string][]int64{kindFollower: t.FollowerIDs, kindEmailCC: t.EmailCCIDs} {
+		for _, uid := range ids {
+			if _, err := c.ExecContext(ctx, `INSERT INTO ticket_users (account_id, ticket_id, kind, user_id) VALUES ($1,$2,$3,$4)`,
+				t.AccountID, t.ID, kind, uid); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+const (
+	kindFollower = "follower"
+	kindEmailCC  = "email_cc"
+)
+
+// eventValue renders a value the way audit events carry it: ids and
+// numbers as strings, lists as lists, absent as null.
+func eventValue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *int64:
+		if x == nil {
+			return nil
+		}
+		return strconv.FormatInt(*x, 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return v
+}

@@ -1,0 +1,87 @@
+package user
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"parley/internal/auth"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/opt"
+)
+
+// Lookups for other rooms (tickets). They check no permissions: the
+// calling room has already decided the actor may act on the ticket.
+
+// Lookup returns a live user of the account (NotFound for deleted ones).
+func (s *Service) Lookup(ctx context.Context, accountID, id int64) (User, error) {
+	u, err := s.userByID(ctx, accountID, id)
+	if err == nil && u.DeletedAt != nil {
+		return User{}, errs.NotFoundf("Not found")
+	}
+	return u, err
+}
+
+// LookupEmail returns the live user owning an email.
+func (s *Service) LookupEmail(ctx context.Context, accountID int64, email string) (User, error) {
+	return s.userByEmail(ctx, accountID, email)
+}
+
+// EnsureEndUser returns the user with email, creating an end user when
+// there is none (a ticket's requester or CC given by address). It joins
+// the caller's transaction. A malformed email is Invalid.
+func (s *Service) EnsureEndUser(ctx context.Context, accountID int64, name, email string) (User, error) {
+	email = strings.TrimSpace(email)
+	if _, ok := normEmail(email); !ok {
+		return User{}, errs.Invalidf("email", "InvalidValue", "Email: %s is not properly formatted", email)
+	}
+	if u, err := s.userByEmail(ctx, accountID, email); err == nil {
+		return u, nil
+	} else if !errs.Is(err, errs.NotFound) {
+		return User{}, err
+	}
+	if strings.TrimSpace(name) == "" {
+		name = email[:strings.Index(email, "@")]
+	}
+	var id int64
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
+		sys := auth.Actor{AccountID: accountID, Role: auth.RoleAdmin, Method: "system"}
+		var err error
+		id, err = s.createUser(ctx, sys, Input{Name: opt.Of(name), Email: opt.Of(email)})
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.userByID(ctx, accountID, id)
+}
+
+// GroupMember reports whether a live group exists and, for userID > 0,
+// whether the user belongs to it.
+func (s *Service) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {
+	if _, err := s.groupByID(ctx, accountID, groupID); errs.Is(err, errs.NotFound) {
+		return false, false, nil
+	} else if err != nil {
+		return false, false, err
+	}
+	if userID == 0 {
+		return true, false, nil
+	}
+	var one int
+	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT 1 FROM group_memberships WHERE account_id = $1 AND group_id = $2
+		AND user_id = $3`, accountID, groupID, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, false, nil
+	}
+	return true, err == nil, err
+}
+
+// OrganizationExists reports whether a live organization exists.
+func (s *Service) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
+	_, err := s.orgByID(ctx, accountID, orgID)
+	if errs.Is(err, errs.NotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
