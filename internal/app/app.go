@@ -176,7 +176,7 @@ func (a *App) routes() chi.Router {
 
 	authn := auth.NewAuthenticator(a.Tokens, a.Users, nil, a.Clock, a.secret)
 	r.Route("/api/v2", func(r chi.Router) {
-		r.Use(httpx.APIHeaders, httpx.BodyLimit(a.Config.BodyLimit), a.Accounts.Middleware,
+		r.Use(httpx.APIHeaders, httpx.BodyLimit(a.Config.BodyLimit, map[string]int64{"/api/v2/uploads": a.Config.UploadLimit}), a.Accounts.Middleware,
 			auth.RateLimit(a.Limiter), authn.Middleware)
 		r.NotFound(httpx.NotFoundHandler)
 		r.MethodNotAllowed(httpx.MethodNotAllowedHandler)

@@ -38,8 +38,10 @@ type Config struct {
 
 	// RateLimit is the default API budget per account, requests/minute.
 	RateLimit int
-	// BodyLimit caps API request bodies, in bytes.
-	BodyLimit int64
+	// BodyLimit caps API request bodies, in bytes; UploadLimit caps one
+	// uploaded file (POST /uploads).
+	BodyLimit   int64
+	UploadLimit int64
 	// Workers is the job worker concurrency; NoJobs turns workers off.
 	Workers int
 	NoJobs  bool
@@ -66,6 +68,7 @@ func Default() Config {
 		AdminEmail:        "admin@example.com",
 		RateLimit:         700,
 		BodyLimit:         2 << 20,
+		UploadLimit:       50 << 20,
 		Workers:           8,
 		JobPoll:           100 * time.Millisecond,
 		LogLevel:          "info",
@@ -121,6 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	boolean("PARLEY_NO_JOBS", &c.NoJobs)
 	num("PARLEY_RATE_LIMIT", func(n int64) { c.RateLimit = int(n) })
 	num("PARLEY_BODY_LIMIT", func(n int64) { c.BodyLimit = n })
+	num("PARLEY_UPLOAD_LIMIT", func(n int64) { c.UploadLimit = n })
 	num("PARLEY_WORKERS", func(n int64) { c.Workers = int(n) })
 	num("PARLEY_PASSWORD_MEMORY_KIB", func(n int64) { c.PasswordMemoryKiB = uint32(n) })
 	num("PARLEY_PASSWORD_TIME", func(n int64) { c.PasswordTime = uint32(n) })
@@ -147,6 +151,9 @@ func (c Config) Validate() error {
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("body limit: must be at least 1024 bytes"))
+	}
+	if c.UploadLimit < c.BodyLimit {
+		errs = append(errs, errors.New("upload limit: must be at least the body limit"))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, errors.New("workers: must be at least 1"))

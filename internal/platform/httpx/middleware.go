@@ -157,10 +157,15 @@ func Observe(log *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 	}
 }
 
-// BodyLimit caps request bodies; reading past n yields 413 via ReadBody.
-func BodyLimit(n int64) func(http.Handler) http.Handler {
+// BodyLimit caps request bodies; reading past the limit yields 413 via
+// ReadBody. larger gives other limits to exact paths (uploads).
+func BodyLimit(def int64, larger map[string]int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := def
+			if l, ok := larger[r.URL.Path]; ok {
+				n = l
+			}
 			if r.ContentLength > n {
 				WriteError(w, r, errs.Ef(errs.TooLarge, "Request body is larger than %d bytes", n))
 				return
