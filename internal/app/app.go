@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -25,6 +26,7 @@ import (
 	"parley/internal/auth"
 	"parley/internal/bulk"
 	"parley/internal/config"
+	"parley/internal/platform/blob"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/httpx"
@@ -50,6 +52,7 @@ type App struct {
 	Limiter  *ratelimit.Limiter
 
 	migrator *db.Migrator
+	files    *blob.Local
 	router   chi.Router
 	registry *prometheus.Registry
 	secret   []byte
@@ -85,6 +88,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	if a.secret, err = a.installationSecret(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	// Attachments live under the data directory. With PostgreSQL and
+	// several nodes this directory must be shared (or an S3 store used).
+	if a.files, err = blob.NewLocal(filepath.Join(cfg.DataDir, "attachments")); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -136,7 +145,8 @@ func (a *App) wire() {
 	a.Bulk = bulk.NewService(a.DB, a.Clock, a.Log)
 	a.Users = user.NewService(a.DB, a.Clock, a.Log, a.Bulk, user.Options{Argon2: argon})
 	a.Tokens = auth.NewTokens(a.DB, a.Clock)
-	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{a.Users})
+	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{a.Users}, a.files, accountSettings{a.Accounts},
+		ticket.Options{UploadLimit: cfg.UploadLimit})
 	a.Users.SetCounters(a.Tickets)
 	a.Limiter = ratelimit.New(a.DB, a.Clock, a.Log)
 
@@ -175,6 +185,11 @@ func (a *App) routes() chi.Router {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 
 	authn := auth.NewAuthenticator(a.Tokens, a.Users, nil, a.Clock, a.secret)
+	tickets := ticket.NewAPI(a.Tickets)
+	r.Group(func(r chi.Router) {
+		r.Use(a.Accounts.Middleware, authn.Middleware)
+		tickets.DownloadRoutes(r)
+	})
 	r.Route("/api/v2", func(r chi.Router) {
 		r.Use(httpx.APIHeaders, httpx.BodyLimit(a.Config.BodyLimit, map[string]int64{"/api/v2/uploads": a.Config.UploadLimit}), a.Accounts.Middleware,
 			auth.RateLimit(a.Limiter), authn.Middleware)
@@ -185,7 +200,7 @@ func (a *App) routes() chi.Router {
 			auth.NewTokensAPI(a.Tokens),
 			bulk.NewAPI(a.Bulk),
 			user.NewAPI(a.Users),
-			ticket.NewAPI(a.Tickets),
+			tickets,
 		} {
 			room.Routes(r)
 		}

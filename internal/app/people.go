@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"parley/internal/account"
 	"parley/internal/ticket"
 	"parley/internal/user"
 )
@@ -41,4 +42,12 @@ func (p people) GroupMember(ctx context.Context, accountID, groupID, userID int6
 
 func (p people) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
 	return p.u.OrganizationExists(ctx, accountID, orgID)
+}
+
+// accountSettings answers the account settings the ticket room reads.
+type accountSettings struct{ a *account.Service }
+
+func (s accountSettings) SecureDownloads(ctx context.Context, accountID int64) (bool, error) {
+	acct, err := s.a.ByID(ctx, accountID)
+	return acct.Settings.SecureUploads, err
 }

@@ -2,6 +2,9 @@ package ticket
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,6 +51,10 @@ func (h *API) Routes(r chi.Router) {
 	r.Get("/users/{uid}/tickets/ccd", H(h.userTickets("ccd")))
 	r.Get("/users/{uid}/tickets/assigned", H(h.userTickets("assigned")))
 	r.Get("/organizations/{oid}/tickets", H(h.orgTickets))
+
+	r.Post("/uploads", H(h.upload))
+	r.Delete("/uploads/{token}", H(h.deleteUpload))
+	r.Get("/attachments/{atid}", H(h.showAttachment))
 
 	r.Get("/custom_statuses", H(h.listStatuses))
 	r.Post("/custom_statuses", H(h.createStatus))
@@ -209,7 +216,7 @@ func (h *API) writeWithAudit(w http.ResponseWriter, r *http.Request, status int,
 			}
 		}
 	}
-	body := httpx.M{"ticket": JSON(r.Context(), t), "audit": auditJSON(au, comments)}
+	body := httpx.M{"ticket": JSON(r.Context(), t), "audit": auditJSON(r.Context(), au, comments)}
 	if status == http.StatusCreated {
 		return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/tickets/%d.json", t.ID), body)
 	}
@@ -273,7 +280,7 @@ func (h *API) comments(w http.ResponseWriter, r *http.Request) error {
 	out := make([]httpx.M, 0, len(cs))
 	res := httpx.Result{Total: total, More: more}
 	for _, c := range cs {
-		out = append(out, commentJSON(c))
+		out = append(out, commentJSON(r.Context(), c))
 		res.Keys = append(res.Keys, db.Key{V: c.CreatedAt, ID: c.ID})
 	}
 	return l.Write(w, r, "comments", out, res, nil)
@@ -337,7 +344,7 @@ func (h *API) audits(w http.ResponseWriter, r *http.Request) error {
 	out := make([]httpx.M, 0, len(aus))
 	res := httpx.Result{Total: total, More: more}
 	for _, au := range aus {
-		out = append(out, auditJSON(au, comments))
+		out = append(out, auditJSON(r.Context(), au, comments))
 		res.Keys = append(res.Keys, db.Key{ID: au.ID})
 	}
 	return l.Write(w, r, "audits", out, res, nil)
@@ -369,7 +376,7 @@ func (h *API) audit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, httpx.M{"audit": auditJSON(au, h.auditComments(r, id))})
+	return httpx.JSON(w, http.StatusOK, httpx.M{"audit": auditJSON(r.Context(), au, h.auditComments(r, id))})
 }
 
 // allAudits is GET /ticket_audits: cursor pagination only, newest first.
@@ -390,7 +397,7 @@ func (h *API) allAudits(w http.ResponseWriter, r *http.Request) error {
 		if _, ok := byTicket[au.TicketID]; !ok {
 			byTicket[au.TicketID] = h.auditComments(r, au.TicketID)
 		}
-		out = append(out, auditJSON(au, byTicket[au.TicketID]))
+		out = append(out, auditJSON(r.Context(), au, byTicket[au.TicketID]))
 		res.Keys = append(res.Keys, db.Key{ID: au.ID})
 	}
 	return l.Write(w, r, "audits", out, res, nil)
@@ -750,3 +757,70 @@ func (h *API) deleteOption(w http.ResponseWriter, r *http.Request) error {
 }
 
 func accountOf(r *http.Request) int64 { return auth.ActorFrom(r.Context()).AccountID }
+
+// upload is POST /uploads?filename=x[&token=t] with the raw file as body.
+func (h *API) upload(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	token, att, all, err := h.s.Upload(r.Context(), q.Get("token"), q.Get("filename"), r.Header.Get("Content-Type"), r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errs.Ef(errs.TooLarge, "File is larger than %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return err
+	}
+	list := make([]httpx.M, 0, len(all))
+	for _, a := range all {
+		list = append(list, AttachmentJSON(r.Context(), a))
+	}
+	return httpx.Created(w, "", httpx.M{"upload": httpx.M{"token": token,
+		"expires_at": httpx.Time(att.CreatedAt.Add(3 * 24 * time.Hour)), "attachment": AttachmentJSON(r.Context(), att),
+		"attachments": list}})
+}
+
+func (h *API) deleteUpload(w http.ResponseWriter, r *http.Request) error {
+	if err := h.s.DeleteUpload(r.Context(), chi.URLParam(r, "token")); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+func (h *API) showAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "atid")
+	if err != nil {
+		return err
+	}
+	a, err := h.s.GetAttachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"attachment": AttachmentJSON(r.Context(), a)})
+}
+
+// DownloadRoutes registers the attachment content URL. It sits outside
+// /api/v2 (as in Zendesk) but behind the same tenant and authentication
+// middleware.
+func (h *API) DownloadRoutes(r chi.Router) {
+	r.Get("/attachments/token/{tok}", httpx.H(h.download))
+	r.Get("/attachments/token/{tok}/", httpx.H(h.download))
+}
+
+func (h *API) download(w http.ResponseWriter, r *http.Request) error {
+	t, ok := auth.TenantFrom(r.Context())
+	if !ok {
+		return errs.NotFoundf("Not found")
+	}
+	a, rc, err := h.s.Download(r.Context(), t.ID, chi.URLParam(r, "tok"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=0")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, rc)
+	return nil
+}

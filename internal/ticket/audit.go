@@ -170,6 +170,9 @@ func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via,
 			string(mb), now).Scan(&cm.ID); err != nil {
 			return Audit{}, err
 		}
+		if err := s.attach(ctx, a.AccountID, cm.TicketID, cm.ID, ch.uploads); err != nil {
+			return Audit{}, err
+		}
 		au.Events = append(au.Events, Event{Type: "Comment", CommentID: cm.ID})
 	}
 	kind := "Change"

@@ -158,6 +158,17 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, p db.Page) ([]Co
 		return nil, 0, false, err
 	}
 	out, more := db.Finish(p, out)
+	ids := make([]int64, len(out))
+	for i, c := range out {
+		ids[i] = c.ID
+	}
+	atts, err := s.commentAttachments(ctx, a.AccountID, ids)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	for i := range out {
+		out[i].Attachments = atts[out[i].ID]
+	}
 	return out, total, more, nil
 }
 

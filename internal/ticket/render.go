@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"sort"
 
 	"parley/internal/platform/httpx"
@@ -73,7 +74,33 @@ func viaJSON(v Via) httpx.M {
 	return httpx.M{"channel": v.Channel, "source": src}
 }
 
-func commentJSON(c Comment) httpx.M {
+// AttachmentJSON renders an attachment; content_url is where its bytes
+// are served (access-checked).
+func AttachmentJSON(ctx context.Context, a Attachment) httpx.M {
+	content := httpx.URL(ctx, "/attachments/token/%s/?name=%s", a.URLToken, url.QueryEscape(a.FileName))
+	return httpx.M{
+		"url":                     httpx.URL(ctx, "/api/v2/attachments/%d.json", a.ID),
+		"id":                      a.ID,
+		"file_name":               a.FileName,
+		"content_url":             content,
+		"mapped_content_url":      content,
+		"content_type":            a.ContentType,
+		"size":                    a.Size,
+		"width":                   nil,
+		"height":                  nil,
+		"inline":                  a.Inline,
+		"deleted":                 a.Deleted,
+		"malware_access_override": false,
+		"malware_scan_result":     "not_scanned",
+		"thumbnails":              []any{},
+	}
+}
+
+func commentJSON(ctx context.Context, c Comment) httpx.M {
+	atts := make([]httpx.M, 0, len(c.Attachments))
+	for _, a := range c.Attachments {
+		atts = append(atts, AttachmentJSON(ctx, a))
+	}
 	meta := c.Metadata
 	if len(meta) == 0 {
 		meta = json.RawMessage(`{"system":{},"custom":{}}`)
@@ -86,7 +113,7 @@ func commentJSON(c Comment) httpx.M {
 		"html_body":   c.HTMLBody,
 		"plain_body":  c.PlainBody,
 		"public":      c.Public,
-		"attachments": []any{},
+		"attachments": atts,
 		"audit_id":    c.AuditID,
 		"via":         viaJSON(c.Via),
 		"created_at":  httpx.Time(c.CreatedAt),
@@ -95,14 +122,14 @@ func commentJSON(c Comment) httpx.M {
 }
 
 // auditJSON renders an audit; comments are embedded in their events.
-func auditJSON(au Audit, comments map[int64]Comment) httpx.M {
+func auditJSON(ctx context.Context, au Audit, comments map[int64]Comment) httpx.M {
 	events := make([]httpx.M, 0, len(au.Events))
 	for _, e := range au.Events {
 		m := httpx.M{"id": e.ID, "type": e.Type}
 		switch e.Type {
 		case "Comment":
 			if c, ok := comments[e.CommentID]; ok {
-				for k, v := range commentJSON(c) {
+				for k, v := range commentJSON(ctx, c) {
 					if k != "via" && k != "created_at" && k != "metadata" {
 						m[k] = v
 					}

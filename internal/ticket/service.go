@@ -18,15 +18,27 @@ import (
 
 // Service holds the ticket rules.
 type Service struct {
-	d      *db.DB
-	clock  clock.Clock
-	log    *slog.Logger
-	people People
+	d           *db.DB
+	clock       clock.Clock
+	log         *slog.Logger
+	people      People
+	files       Files
+	settings    AccountSettings
+	uploadLimit int64
+}
+
+// Options configure the ticket service.
+type Options struct {
+	// UploadLimit caps one uploaded file, in bytes.
+	UploadLimit int64
 }
 
 // NewService builds the ticket service.
-func NewService(d *db.DB, c clock.Clock, log *slog.Logger, people People) *Service {
-	return &Service{d: d, clock: c, log: log, people: people}
+func NewService(d *db.DB, c clock.Clock, log *slog.Logger, people People, files Files, settings AccountSettings, o Options) *Service {
+	if o.UploadLimit <= 0 {
+		o.UploadLimit = 50 << 20
+	}
+	return &Service{d: d, clock: c, log: log, people: people, files: files, settings: settings, uploadLimit: o.UploadLimit}
 }
 
 // BootstrapAccount gives a new account its default statuses and system
@@ -59,6 +71,7 @@ type change struct {
 	before, after Ticket
 	create        bool
 	comment       *Comment
+	uploads       []string
 	events        []Event
 	fields        map[int64]Field
 }
@@ -743,6 +756,16 @@ func (s *Service) applyComment(ctx context.Context, a auth.Actor, ch *change, t 
 		} else {
 			author = ci.AuthorID.V
 		}
+	}
+	if len(ci.Uploads) > 0 {
+		if _, err := s.pendingUploads(ctx, a.AccountID, ci.Uploads); err != nil {
+			if errs.Is(err, errs.Invalid) {
+				v.Add("comment.uploads", "InvalidValue", "Uploads: a token is unknown or already used")
+				return nil
+			}
+			return err
+		}
+		ch.uploads = ci.Uploads
 	}
 	body, html, plain := bodies(ci.Body, ci.HTMLBody)
 	ch.comment = &Comment{AccountID: a.AccountID, Type: "Comment", AuthorID: author, Body: body, HTMLBody: html,

@@ -211,6 +211,8 @@ type Comment struct {
 	Via       Via
 	Metadata  json.RawMessage
 	CreatedAt time.Time
+	// Attachments are the files this comment carries.
+	Attachments []Attachment
 }
 
 // Audit is one write to a ticket and the events it caused.
