@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"parley/internal/auth"
+	"parley/internal/bulk"
 	"parley/internal/customfield"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/opt"
 )
 
 // Service holds the ticket rules.
@@ -25,6 +27,8 @@ type Service struct {
 	files       Files
 	settings    AccountSettings
 	uploadLimit int64
+	bulk        *bulk.Service
+	mergeGuard  MergeGuard
 }
 
 // Options configure the ticket service.
@@ -265,6 +269,9 @@ func (s *Service) ticketAny(ctx context.Context, accountID, id int64) (Ticket, e
 // infrastructure failures are returned.
 func (s *Service) apply(ctx context.Context, a auth.Actor, ch *change, t *Ticket, in Input, v *errs.Validation) error {
 	acct := a.AccountID
+	for _, o := range []*opt.Opt[int64]{&in.AssigneeID, &in.GroupID, &in.OrganizationID, &in.ProblemID, &in.BrandID, &in.TicketFormID} {
+		*o = opt.NullZero(*o)
+	}
 	if in.Subject.Set {
 		t.Subject = strings.TrimSpace(in.Subject.V)
 		t.RawSubject = in.RawSubject.Or(t.Subject)

@@ -63,6 +63,9 @@ func (h *API) Routes(r chi.Router) {
 	r.Put("/users/{id}/organizations/{org}/make_default", H(h.makeDefaultOrg))
 	r.Delete("/users/{id}/organizations/{org}", H(h.removeUserFromOrg))
 	r.Get("/users/{id}/group_memberships", H(h.listGMs))
+	r.Post("/users/{id}/group_memberships", H(h.createUserGM))
+	r.Get("/users/{id}/group_memberships/{gm}", H(h.showUserGM))
+	r.Delete("/users/{id}/group_memberships/{gm}", H(h.deleteUserGM))
 	r.Put("/users/{id}/group_memberships/{gm}/make_default", H(h.makeDefaultGM))
 	r.Get("/users/{id}/groups", H(h.listGroups))
 

@@ -384,6 +384,19 @@ func (h *API) changeOrgTags(op TagOp) httpx.Handler {
 
 // --- organization memberships ---
 
+// queryID reads an optional id filter from the query string.
+func queryID(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errs.Ef(errs.BadRequest, "%s must be an id", name).WithCode("InvalidValue")
+	}
+	return n, nil
+}
+
 func optionalID(r *http.Request, name string) (int64, error) {
 	if chiParam(r, name) == "" {
 		return 0, nil
@@ -403,6 +416,16 @@ func (h *API) listOMs(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else if f.OrganizationID, err = optionalID(r, "id"); err != nil {
 		return err
+	}
+	if f.UserID == 0 {
+		if f.UserID, err = queryID(r, "user_id"); err != nil {
+			return err
+		}
+	}
+	if f.OrganizationID == 0 {
+		if f.OrganizationID, err = queryID(r, "organization_id"); err != nil {
+			return err
+		}
 	}
 	ms, total, more, err := h.s.ListOrgMemberships(r.Context(), f, l.Page)
 	if err != nil {
@@ -467,11 +490,13 @@ func (h *API) makeDefaultOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]httpx.M, 0, len(ms))
+	// Zendesk answers this route with the membership that became default.
 	for _, m := range ms {
-		out = append(out, omJSON(r.Context(), m))
+		if m.OrganizationID == oid {
+			return httpx.JSON(w, http.StatusOK, httpx.M{"organization_membership": omJSON(r.Context(), m)})
+		}
 	}
-	return httpx.JSON(w, http.StatusOK, httpx.M{"organization_memberships": out})
+	return errs.NotFoundf("Not found")
 }
 
 func (h *API) removeUserFromOrg(w http.ResponseWriter, r *http.Request) error {
@@ -615,9 +640,14 @@ func (h *API) listGMs(w http.ResponseWriter, r *http.Request) error {
 	if f.GroupID, err = optionalID(r, "gid"); err != nil {
 		return err
 	}
-	if gid := r.URL.Query().Get("group_id"); gid != "" && f.GroupID == 0 {
-		if f.GroupID, err = strconv.ParseInt(gid, 10, 64); err != nil {
-			return errs.E(errs.BadRequest, "group_id must be an id").WithCode("InvalidValue")
+	if f.GroupID == 0 {
+		if f.GroupID, err = queryID(r, "group_id"); err != nil {
+			return err
+		}
+	}
+	if f.UserID == 0 {
+		if f.UserID, err = queryID(r, "user_id"); err != nil {
+			return err
 		}
 	}
 	ms, total, more, err := h.s.ListGroupMemberships(r.Context(), f, l.Page)
@@ -955,6 +985,12 @@ func (h *API) incrementalUsers(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, m)
 		endTime = u.UpdatedAt.Unix()
 	}
+	if !end && endTime == since.Unix() {
+		// The whole page is in since's second and holds all of it (see
+		// ExportUsersSince); starting the next page there again would
+		// return this page forever.
+		endTime++
+	}
 	var next any
 	if !end {
 		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
@@ -984,6 +1020,9 @@ func (h *API) incrementalOrgs(w http.ResponseWriter, r *http.Request) error {
 		m["generated_timestamp"] = o.UpdatedAt.Unix()
 		out = append(out, m)
 		endTime = o.UpdatedAt.Unix()
+	}
+	if !end && endTime == since.Unix() {
+		endTime++ // as in incrementalUsers: the page holds all of since's second
 	}
 	var next any
 	if !end {
@@ -1051,4 +1090,58 @@ func (h *API) incrementalUsersCursor(w http.ResponseWriter, r *http.Request) err
 	after := encodeExportCursor(lastAt, lastID)
 	return httpx.JSON(w, http.StatusOK, httpx.M{"users": out, "after_cursor": after, "before_cursor": nil,
 		"after_url": exportURL(r, map[string]string{"cursor": after}, "start_time"), "before_url": nil, "end_of_stream": end})
+}
+
+// userGM loads a group membership and checks it belongs to the user in
+// the path; a membership of someone else is 404.
+func (h *API) userGM(r *http.Request) (GroupMembership, error) {
+	uid, mid, err := twoIDs(r, "id", "gm")
+	if err != nil {
+		return GroupMembership{}, err
+	}
+	m, err := h.s.GetGroupMembership(r.Context(), mid)
+	if err != nil {
+		return m, err
+	}
+	if m.UserID != uid {
+		return GroupMembership{}, errs.NotFoundf("Not found")
+	}
+	return m, nil
+}
+
+func (h *API) createUserGM(w http.ResponseWriter, r *http.Request) error {
+	uid, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in MembershipInput
+	if err := httpx.Decode(w, r, "group_membership", &in); err != nil {
+		return err
+	}
+	in.UserID = opt.Of(uid)
+	m, err := h.s.CreateGroupMembership(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/group_memberships/%d.json", m.ID),
+		httpx.M{"group_membership": gmJSON(r.Context(), m)})
+}
+
+func (h *API) showUserGM(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.userGM(r)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"group_membership": gmJSON(r.Context(), m)})
+}
+
+func (h *API) deleteUserGM(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.userGM(r)
+	if err != nil {
+		return err
+	}
+	if err := h.s.DeleteGroupMembership(r.Context(), m.ID); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
 }

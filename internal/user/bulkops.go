@@ -84,19 +84,22 @@ func (s *Service) registerBulk(b *bulk.Service) {
 		})
 	})
 	b.Register(OpUsersUpdate, "Bulk Update Users", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
-		return s.inTx(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {
-			var in Input
-			if err := decodeItem(item, &in); err != nil {
-				return nil, err
-			}
-			if !in.ID.Has() {
-				return nil, errs.Invalidf("id", "BlankValue", "Id: is required for update_many")
-			}
-			if err := s.updateUser(ctx, a, in.ID.V, in); err != nil {
-				return map[string]any{"id": in.ID.V, "action": "update", "success": false, "status": "Failed", "errors": err.Error()}, nil
-			}
-			return map[string]any{"id": in.ID.V, "action": "update", "status": "Updated", "success": true}, nil
-		})
+		var in Input
+		if err := decodeItem(item, &in); err != nil {
+			return nil, err
+		}
+		if !in.ID.Has() {
+			return nil, errs.Invalidf("id", "BlankValue", "Id: is required for update_many")
+		}
+		// The failure entry is built outside the record's transaction so
+		// that a failed update is rolled back rather than committed half
+		// done.
+		if _, err := s.inTx(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {
+			return nil, s.updateUser(ctx, a, in.ID.V, in)
+		}); err != nil {
+			return map[string]any{"id": in.ID.V, "action": "update", "success": false, "status": "Failed", "errors": err.Error()}, nil
+		}
+		return map[string]any{"id": in.ID.V, "action": "update", "status": "Updated", "success": true}, nil
 	})
 	b.Register(OpUsersDestroy, "Bulk Delete Users", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
 		return s.inTx(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {

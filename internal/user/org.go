@@ -395,6 +395,7 @@ func (s *Service) createOrg(ctx context.Context, a auth.Actor, in OrgInput) (int
 
 // applyOrg validates and copies in onto o.
 func (s *Service) applyOrg(ctx context.Context, a auth.Actor, o *Organization, in OrgInput, v *errs.Validation) error {
+	in.GroupID = opt.NullZero(in.GroupID)
 	if in.SharedTickets.Has() {
 		o.SharedTickets = in.SharedTickets.V
 	}

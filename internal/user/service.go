@@ -172,7 +172,8 @@ func (s *Service) queryWhere(q string, args *[]any) string {
 		if !hasKey || val == "" {
 			val, key = tok, ""
 		}
-		low := strings.ToLower(strings.Trim(val, `"`))
+		raw := strings.Trim(val, `"`)
+		low := strings.ToLower(raw)
 		like := db.LikeEscape(low)
 		switch key {
 		case "email":
@@ -185,7 +186,7 @@ func (s *Service) queryWhere(q string, args *[]any) string {
 		case "external_id":
 			w.WriteString(` AND lower(u.external_id) = ` + db.Arg(args, low))
 		case "phone":
-			w.WriteString(` AND u.phone = ` + db.Arg(args, val))
+			w.WriteString(` AND u.phone = ` + db.Arg(args, raw))
 		case "tags", "tag":
 			w.WriteString(` AND EXISTS (SELECT 1 FROM user_tags t WHERE t.account_id = u.account_id AND t.user_id = u.id
 				AND t.tag = ` + db.Arg(args, low) + `)`)
@@ -196,7 +197,7 @@ func (s *Service) queryWhere(q string, args *[]any) string {
 		default:
 			p1, p2 := db.Arg(args, like+"%"), db.Arg(args, "% "+like+"%")
 			w.WriteString(` AND (lower(u.name) LIKE ` + p1 + ` ESCAPE '\' OR lower(u.name) LIKE ` + p2 + ` ESCAPE '\'` +
-				` OR lower(u.external_id) = ` + db.Arg(args, low) + ` OR u.phone = ` + db.Arg(args, val) +
+				` OR lower(u.external_id) = ` + db.Arg(args, low) + ` OR u.phone = ` + db.Arg(args, raw) +
 				` OR EXISTS (SELECT 1 FROM user_identities i WHERE i.account_id = u.account_id AND i.user_id = u.id
 				AND i.value_norm LIKE ` + p1 + ` ESCAPE '\'))`)
 		}

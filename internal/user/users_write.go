@@ -7,6 +7,7 @@ import (
 
 	"parley/internal/auth"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/opt"
 )
 
 var ticketRestrictions = map[string]bool{"organization": true, "groups": true, "assigned": true, "requested": true}
@@ -33,6 +34,7 @@ func (s *Service) CreateUser(ctx context.Context, in Input) (User, error) {
 // createUser runs inside a transaction; it validates everything before
 // writing anything.
 func (s *Service) createUser(ctx context.Context, a auth.Actor, in Input) (int64, error) {
+	in = nullZeroIDs(in)
 	role := auth.Role(in.Role.Or(string(auth.RoleEndUser)))
 	var v errs.Validation
 	if !role.Valid() {
@@ -352,7 +354,8 @@ func endUserOnly(in Input) bool {
 	return !(in.Role.Set || in.CustomRoleID.Set || in.Verified.Set || in.Suspended.Set || in.ExternalID.Set ||
 		in.OrganizationID.Set || in.Organization.Set || in.DefaultGroupID.Set || in.Details.Set || in.Notes.Set ||
 		in.TicketRestriction.Set || in.OnlyPrivateComments.Set || in.RestrictedAgent.Set || in.Moderator.Set ||
-		in.Tags.Set || in.UserFields.Set || in.Password.Set || in.Shared.Set || in.SharedAgent.Set)
+		in.Tags.Set || in.UserFields.Set || in.Password.Set || in.Shared.Set || in.SharedAgent.Set || in.ReportCSV.Set ||
+		in.ChatOnly.Set)
 }
 
 // UpdateUser applies a partial update.
@@ -368,7 +371,16 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in Input) (User, err
 	return s.userByID(ctx, a.AccountID, id)
 }
 
+// nullZeroIDs reads optional ids sent as 0 as "none".
+func nullZeroIDs(in Input) Input {
+	in.OrganizationID = opt.NullZero(in.OrganizationID)
+	in.DefaultGroupID = opt.NullZero(in.DefaultGroupID)
+	in.CustomRoleID = opt.NullZero(in.CustomRoleID)
+	return in
+}
+
 func (s *Service) updateUser(ctx context.Context, a auth.Actor, id int64, in Input) error {
+	in = nullZeroIDs(in)
 	u, err := s.userByID(ctx, a.AccountID, id)
 	if err != nil {
 		return err

@@ -112,3 +112,12 @@ func (i *ID) UnmarshalJSON(b []byte) error {
 	*i = ID(n)
 	return nil
 }
+
+// NullZero treats an id of 0 as null: typed clients (go-zendesk) send 0 for
+// optional ids they do not set, and Zendesk reads it as "none".
+func NullZero(o Opt[int64]) Opt[int64] {
+	if o.Set && !o.Null && o.V == 0 {
+		return Opt[int64]{Set: true, Null: true}
+	}
+	return o
+}

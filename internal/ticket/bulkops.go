@@ -1,0 +1,117 @@
+package ticket
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"parley/internal/auth"
+	"parley/internal/bulk"
+	"parley/internal/platform/errs"
+)
+
+// Bulk operation names registered with the bulk room.
+const (
+	OpCreateMany  = "tickets.create_many"
+	OpUpdateMany  = "tickets.update_many"
+	OpDestroyMany = "tickets.destroy_many"
+	OpMerge       = "tickets.merge"
+)
+
+// MergeGuard lets another room refuse a merge (shared tickets cannot be
+// merged); nil allows every merge.
+type MergeGuard interface {
+	CanMerge(ctx context.Context, accountID, ticketID int64) error
+}
+
+// RegisterBulk registers the ticket bulk operations and keeps b for
+// starting them.
+func (s *Service) RegisterBulk(b *bulk.Service) {
+	s.bulk = b
+	one := func(ctx context.Context, fn func(ctx context.Context, a auth.Actor) (map[string]any, error)) (map[string]any, error) {
+		var out map[string]any
+		err := s.d.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			out, err = fn(ctx, auth.ActorFrom(ctx))
+			return err
+		})
+		return out, err
+	}
+	b.Register(OpCreateMany, "Bulk Create Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		return one(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {
+			var in Input
+			if err := json.Unmarshal(item, &in); err != nil {
+				return nil, errs.Invalidf("base", "InvalidValue", "The ticket is not valid JSON: %s", err.Error())
+			}
+			t, _, err := s.create(ctx, a, in)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"id": t.ID, "account_id": t.AccountID}, nil
+		})
+	})
+	b.Register(OpUpdateMany, "Bulk Update Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		var in Input
+		if err := json.Unmarshal(item, &in); err != nil || !in.ID.Has() {
+			return nil, errs.Invalidf("id", "InvalidValue", "Each ticket needs an id")
+		}
+		out, err := one(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {
+			_, _, err := s.update(ctx, a, in.ID.V, in)
+			return nil, err
+		})
+		if err != nil {
+			return map[string]any{"id": in.ID.V, "action": "update", "success": false, "status": "Failed", "errors": errText(err)}, nil
+		}
+		_ = out
+		return map[string]any{"id": in.ID.V, "action": "update", "status": "Updated", "success": true}, nil
+	})
+	b.Register(OpDestroyMany, "Bulk Delete Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		var id int64
+		if err := json.Unmarshal(item, &id); err != nil {
+			return nil, errs.Invalidf("id", "InvalidValue", "Each item must be a ticket id")
+		}
+		if err := s.Delete(ctx, id); err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "action": "delete", "status": "Deleted", "success": true}, nil
+	})
+	b.Register(OpMerge, "Merge Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		var m mergeArgs
+		if err := json.Unmarshal(item, &m); err != nil {
+			return nil, errs.Invalidf("base", "InvalidValue", "bad merge request")
+		}
+		if err := s.merge(ctx, m); err != nil {
+			return nil, err
+		}
+		return map[string]any{"target": m.Target, "sources": m.Sources, "status": "Merged", "success": true}, nil
+	})
+}
+
+func errText(err error) string {
+	var e *errs.Error
+	if errsAs(err, &e) && e.Kind != errs.Internal {
+		parts := []string{}
+		for _, ds := range e.Fields {
+			for _, d := range ds {
+				parts = append(parts, d.Description)
+			}
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, "; ")
+		}
+		return e.Msg
+	}
+	return "the ticket could not be updated"
+}
+
+// StartBulk queues a ticket bulk operation (agents).
+func (s *Service) StartBulk(ctx context.Context, op string, items []json.RawMessage) (bulk.Status, error) {
+	if _, err := auth.RequireAgent(ctx); err != nil {
+		return bulk.Status{}, err
+	}
+	if s.bulk == nil {
+		return bulk.Status{}, fmt.Errorf("ticket: bulk operations are not wired")
+	}
+	return s.bulk.Start(ctx, op, items)
+}
