@@ -148,6 +148,7 @@ func (a *App) wire() {
 	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{a.Users}, a.files, accountSettings{a.Accounts},
 		ticket.Options{UploadLimit: cfg.UploadLimit})
 	a.Users.SetCounters(a.Tickets)
+	a.Tickets.RegisterBulk(a.Bulk)
 	a.Limiter = ratelimit.New(a.DB, a.Clock, a.Log)
 
 	workers := river.NewWorkers()

@@ -30,6 +30,8 @@ type Filter struct {
 	AssigneeID     int64
 	OrganizationID int64
 	CCUserID       int64
+	ProblemID      int64
+	Type           string
 }
 
 func where(accountID int64, f Filter, args *[]any) string {
@@ -49,6 +51,12 @@ func where(accountID int64, f Filter, args *[]any) string {
 	}
 	if f.OrganizationID != 0 {
 		w += ` AND t.organization_id = ` + db.Arg(args, f.OrganizationID)
+	}
+	if f.ProblemID != 0 {
+		w += ` AND t.problem_id = ` + db.Arg(args, f.ProblemID)
+	}
+	if f.Type != "" {
+		w += ` AND t.type = ` + db.Arg(args, f.Type)
 	}
 	if f.CCUserID != 0 {
 		w += ` AND EXISTS (SELECT 1 FROM ticket_users u WHERE u.account_id = t.account_id AND u.ticket_id = t.id
@@ -337,3 +345,5 @@ func (s *Service) OrganizationTicketCount(ctx context.Context, accountID, orgID 
 		AND deleted_at IS NULL`, accountID, orgID).Scan(&n)
 	return n, err
 }
+
+func errNotFound() error { return errs.NotFoundf("Not found") }

@@ -20,6 +20,10 @@ func JSON(ctx context.Context, t Ticket) httpx.M {
 	for _, id := range ids {
 		cf = append(cf, httpx.M{"id": id, "value": t.Fields[id]})
 	}
+	status := t.Status
+	if t.DeletedAt != nil {
+		status = "deleted"
+	}
 	var sat any
 	if t.Satisfaction != "" && t.Satisfaction != "unoffered" {
 		sat = httpx.M{"score": t.Satisfaction}
@@ -36,7 +40,7 @@ func JSON(ctx context.Context, t Ticket) httpx.M {
 		"raw_subject":            t.RawSubject,
 		"description":            t.Description,
 		"priority":               t.Priority,
-		"status":                 t.Status,
+		"status":                 status,
 		"recipient":              t.Recipient,
 		"requester_id":           t.RequesterID,
 		"submitter_id":           t.SubmitterID,

@@ -1,0 +1,362 @@
+package ticket
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"parley/internal/bulk"
+	"parley/internal/platform/db"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/httpx"
+)
+
+// MoreRoutes registers bulk, merge, deleted-ticket, problem and export
+// endpoints.
+func (h *API) MoreRoutes(r chi.Router) {
+	H := httpx.H
+	r.Post("/tickets/create_many", H(h.createMany))
+	r.Put("/tickets/update_many", H(h.updateMany))
+	r.Delete("/tickets/destroy_many", H(h.destroyMany))
+	r.Post("/tickets/{id}/merge", H(h.merge))
+	r.Get("/tickets/{id}/incidents", H(h.incidents))
+	r.Get("/problems", H(h.problems))
+	r.Get("/deleted_tickets", H(h.deleted))
+	r.Put("/deleted_tickets/{id}/restore", H(h.restore))
+	r.Delete("/deleted_tickets/{id}", H(h.purge))
+	r.Get("/incremental/tickets", H(h.incremental))
+	r.Get("/incremental/tickets/cursor", H(h.incrementalCursor))
+	r.Get("/incremental/ticket_events", H(h.incrementalEvents))
+}
+
+func (h *API) createMany(w http.ResponseWriter, r *http.Request) error {
+	var items []json.RawMessage
+	if _, err := httpx.DecodeList(w, r, "tickets", func(i int, v json.RawMessage) error {
+		items = append(items, v)
+		return nil
+	}); err != nil {
+		return err
+	}
+	st, err := h.s.StartBulk(withMeta(r).Context(), OpCreateMany, items)
+	if err != nil {
+		return err
+	}
+	return bulk.Write(w, r, st)
+}
+
+// updateMany takes {"tickets":[{id,...}]} or ?ids=1,2 with {"ticket":{...}}.
+func (h *API) updateMany(w http.ResponseWriter, r *http.Request) error {
+	ids, err := httpx.IDs(r, "ids")
+	if err != nil {
+		return err
+	}
+	var items []json.RawMessage
+	if len(ids) > 0 {
+		raw, err := httpx.DecodeRaw(r)
+		if err != nil {
+			return err
+		}
+		var patch map[string]json.RawMessage
+		if err := json.Unmarshal(raw["ticket"], &patch); err != nil || patch == nil {
+			return errs.E(errs.BadRequest, "param is missing or the value is empty: ticket").WithCode("ParameterMissing")
+		}
+		for _, id := range ids {
+			patch["id"] = json.RawMessage(strconv.FormatInt(id, 10))
+			b, _ := json.Marshal(patch)
+			items = append(items, b)
+		}
+	} else if _, err := httpx.DecodeList(w, r, "tickets", func(i int, v json.RawMessage) error {
+		items = append(items, v)
+		return nil
+	}); err != nil {
+		return err
+	}
+	st, err := h.s.StartBulk(withMeta(r).Context(), OpUpdateMany, items)
+	if err != nil {
+		return err
+	}
+	return bulk.Write(w, r, st)
+}
+
+func (h *API) destroyMany(w http.ResponseWriter, r *http.Request) error {
+	ids, err := httpx.IDs(r, "ids")
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return errs.E(errs.BadRequest, "Parameter ids is required").WithCode("ParameterMissing")
+	}
+	items := make([]json.RawMessage, len(ids))
+	for i, id := range ids {
+		items[i] = json.RawMessage(strconv.FormatInt(id, 10))
+	}
+	st, err := h.s.StartBulk(r.Context(), OpDestroyMany, items)
+	if err != nil {
+		return err
+	}
+	return bulk.Write(w, r, st)
+}
+
+func (h *API) merge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	raw, err := httpx.DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(raw)
+	var req MergeRequest
+	if err := httpx.DecodeValue(w, "merge", b, &req); err != nil {
+		return err
+	}
+	st, err := h.s.Merge(withMeta(r).Context(), id, req)
+	if err != nil {
+		return err
+	}
+	return bulk.Write(w, r, st.(bulk.Status))
+}
+
+func (h *API) incidents(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.s.Get(r.Context(), id); err != nil {
+		return err
+	}
+	return h.page(w, r, Filter{ProblemID: id})
+}
+
+func (h *API) problems(w http.ResponseWriter, r *http.Request) error {
+	return h.page(w, r, Filter{Type: "problem"})
+}
+
+func (h *API) deleted(w http.ResponseWriter, r *http.Request) error {
+	l, err := httpx.ParseList(r, sorts, "id")
+	if err != nil {
+		return err
+	}
+	ts, total, more, err := h.s.Deleted(r.Context(), l.Page)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(ts))
+	res := httpx.Result{Total: total, More: more}
+	for _, t := range ts {
+		out = append(out, httpx.M{"id": t.ID, "subject": t.Subject, "description": t.Description,
+			"actor": httpx.M{"id": nil}, "deleted_at": httpx.TimePtr(t.DeletedAt), "previous_state": t.Status})
+		res.Keys = append(res.Keys, db.Key{V: sortValue(t, l.Sort), ID: t.ID})
+	}
+	return l.Write(w, r, "deleted_tickets", out, res, nil)
+}
+
+func (h *API) restore(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.s.Restore(r.Context(), id); err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{})
+}
+
+func (h *API) purge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.s.Purge(r.Context(), id); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+const exportMax = 1000
+
+func startTime(r *http.Request) (time.Time, error) {
+	s := r.URL.Query().Get("start_time")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if s == "" || err != nil || n < 0 {
+		return time.Time{}, errs.E(errs.BadRequest, "start_time must be a unix timestamp").WithCode("InvalidValue")
+	}
+	t := time.Unix(n, 0).UTC()
+	// A next_page link may carry the current second or the next one; only
+	// a start_time clearly in the future is refused.
+	if t.After(time.Now().Add(5 * time.Second)) {
+		return time.Time{}, errs.E(errs.BadRequest, "start_time cannot be in the future").WithCode("InvalidValue")
+	}
+	return t, nil
+}
+
+func perPage(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("per_page")
+	if s == "" {
+		return exportMax, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, errs.E(errs.BadRequest, "per_page must be a positive integer").WithCode("InvalidPaginationParameter")
+	}
+	if n > exportMax {
+		n = exportMax
+	}
+	return n, nil
+}
+
+func exportURL(r *http.Request, set map[string]string, drop ...string) string {
+	q := r.URL.Query()
+	for _, d := range drop {
+		q.Del(d)
+	}
+	for k, v := range set {
+		q.Set(k, v)
+	}
+	return httpx.BaseURL(r.Context()) + r.URL.Path + httpx.Suffix(r.Context()) + "?" + q.Encode()
+}
+
+// nextStart is the start_time of the following time-based page: the last
+// record's second, or the second after when the whole page shared the
+// start second (the service returned every record of it).
+func nextStart(since time.Time, last time.Time) int64 {
+	if last.Unix() <= since.Unix() {
+		return since.Unix() + 1
+	}
+	return last.Unix()
+}
+
+func exportTicket(r *http.Request, t Ticket) httpx.M {
+	m := JSON(r.Context(), t)
+	m["generated_timestamp"] = t.UpdatedAt.Unix()
+	return m
+}
+
+func (h *API) incremental(w http.ResponseWriter, r *http.Request) error {
+	since, err := startTime(r)
+	if err != nil {
+		return err
+	}
+	n, err := perPage(r)
+	if err != nil {
+		return err
+	}
+	ts, end, err := h.s.ExportSince(r.Context(), since, n)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(ts))
+	endTime := since.Unix()
+	for _, t := range ts {
+		out = append(out, exportTicket(r, t))
+		endTime = t.UpdatedAt.Unix()
+	}
+	var next any
+	if !end {
+		endTime = nextStart(since, ts[len(ts)-1].UpdatedAt)
+		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"tickets": out, "count": len(out), "end_of_stream": end,
+		"end_time": endTime, "next_page": next})
+}
+
+func encodeCursor(t time.Time, id int64) string {
+	return base64.URLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (time.Time, int64, error) {
+	bad := errs.E(errs.BadRequest, "the cursor is not valid").WithCode("InvalidPaginationParameter")
+	b, err := base64.URLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, 0, bad
+	}
+	ts, ids, ok := strings.Cut(string(b), "|")
+	t, err1 := time.Parse(time.RFC3339Nano, ts)
+	id, err2 := strconv.ParseInt(ids, 10, 64)
+	if !ok || err1 != nil || err2 != nil || id < 0 {
+		return time.Time{}, 0, bad
+	}
+	return t, id, nil
+}
+
+func (h *API) incrementalCursor(w http.ResponseWriter, r *http.Request) error {
+	n, err := perPage(r)
+	if err != nil {
+		return err
+	}
+	var at time.Time
+	var after int64
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		if at, after, err = decodeCursor(c); err != nil {
+			return err
+		}
+	} else if at, err = startTime(r); err != nil {
+		return err
+	}
+	ts, end, err := h.s.ExportAfter(r.Context(), at, after, n)
+	if err != nil {
+		return err
+	}
+	out := make([]httpx.M, 0, len(ts))
+	lastAt, lastID := at, after
+	for _, t := range ts {
+		out = append(out, exportTicket(r, t))
+		lastAt, lastID = t.UpdatedAt, t.ID
+	}
+	cur := encodeCursor(lastAt, lastID)
+	return httpx.JSON(w, http.StatusOK, httpx.M{"tickets": out, "after_cursor": cur, "before_cursor": nil,
+		"after_url": exportURL(r, map[string]string{"cursor": cur}, "start_time"), "before_url": nil, "end_of_stream": end})
+}
+
+// incrementalEvents is the ticket events stream: one entry per audit with
+// its changes as child events (comments only with include=comment_events).
+func (h *API) incrementalEvents(w http.ResponseWriter, r *http.Request) error {
+	since, err := startTime(r)
+	if err != nil {
+		return err
+	}
+	n, err := perPage(r)
+	if err != nil {
+		return err
+	}
+	aus, end, err := h.s.ExportEvents(r.Context(), since, n)
+	if err != nil {
+		return err
+	}
+	withComments := httpx.Includes(r)["comment_events"]
+	out := make([]httpx.M, 0, len(aus))
+	endTime := since.Unix()
+	for _, au := range aus {
+		kids := []httpx.M{}
+		for _, e := range au.Events {
+			if e.Type == "Comment" {
+				if withComments {
+					kids = append(kids, httpx.M{"id": e.ID, "event_type": "Comment", "comment_id": e.CommentID})
+				}
+				continue
+			}
+			k := httpx.M{"id": e.ID, "event_type": e.Type, "via": au.Via.Channel, "via_reference_id": nil, e.FieldName: e.Value}
+			if e.HasPrevious {
+				k["previous_value"] = e.PreviousValue
+			}
+			kids = append(kids, k)
+		}
+		out = append(out, httpx.M{"id": au.ID, "ticket_id": au.TicketID, "timestamp": au.CreatedAt.Unix(),
+			"created_at": httpx.Time(au.CreatedAt), "updater_id": au.AuthorID, "via": au.Via.Channel,
+			"event_type": "Audit", "child_events": kids})
+		endTime = au.CreatedAt.Unix()
+	}
+	var next any
+	if !end {
+		endTime = nextStart(since, aus[len(aus)-1].CreatedAt)
+		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_events": out, "count": len(out), "end_of_stream": end,
+		"end_time": endTime, "next_page": next})
+}
