@@ -29,6 +29,7 @@ func NewAPI(s *Service) *API { return &API{s: s} }
 func (h *API) Routes(r chi.Router) {
 	H := httpx.H
 	h.MoreRoutes(r)
+	h.FormRoutes(r)
 	r.Get("/tickets", H(h.list))
 	r.Post("/tickets", H(h.create))
 	r.Get("/tickets/count", H(h.count))

@@ -360,3 +360,151 @@ func (h *API) incrementalEvents(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_events": out, "count": len(out), "end_of_stream": end,
 		"end_time": endTime, "next_page": next})
 }
+
+// FormRoutes registers the ticket form endpoints.
+func (h *API) FormRoutes(r chi.Router) {
+	H := httpx.H
+	r.Get("/ticket_forms", H(h.listForms))
+	r.Post("/ticket_forms", H(h.createForm))
+	r.Get("/ticket_forms/show_many", H(h.showManyForms))
+	r.Put("/ticket_forms/reorder", H(h.reorderForms))
+	r.Get("/ticket_forms/{fmid}", H(h.showForm))
+	r.Put("/ticket_forms/{fmid}", H(h.updateForm))
+	r.Delete("/ticket_forms/{fmid}", H(h.deleteForm))
+	r.Post("/ticket_forms/{fmid}/clone", H(h.cloneForm))
+}
+
+func formJSON(r *http.Request, f Form) httpx.M {
+	return httpx.M{
+		"url":                  httpx.URL(r.Context(), "/api/v2/ticket_forms/%d.json", f.ID),
+		"id":                   f.ID,
+		"name":                 f.Name,
+		"raw_name":             f.Name,
+		"display_name":         f.DisplayName,
+		"raw_display_name":     f.DisplayName,
+		"end_user_visible":     f.EndUserVisible,
+		"position":             f.Position,
+		"ticket_field_ids":     f.FieldIDs,
+		"active":               f.Active,
+		"default":              f.Default,
+		"in_all_brands":        f.InAllBrands,
+		"restricted_brand_ids": []int64{},
+		"agent_conditions":     f.AgentConditions,
+		"end_user_conditions":  f.EndUserConditions,
+		"created_at":           httpx.Time(f.CreatedAt),
+		"updated_at":           httpx.Time(f.UpdatedAt),
+	}
+}
+
+func (h *API) writeForms(w http.ResponseWriter, r *http.Request, fs []Form) error {
+	out := make([]httpx.M, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, formJSON(r, f))
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_forms": out, "next_page": nil, "previous_page": nil, "count": len(out)})
+}
+
+func (h *API) listForms(w http.ResponseWriter, r *http.Request) error {
+	fs, err := h.s.ListForms(r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	return h.writeForms(w, r, fs)
+}
+
+func (h *API) showManyForms(w http.ResponseWriter, r *http.Request) error {
+	ids, err := httpx.IDs(r, "ids")
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return errs.E(errs.BadRequest, "Parameter ids is required").WithCode("ParameterMissing")
+	}
+	fs, err := h.s.ListForms(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	return h.writeForms(w, r, fs)
+}
+
+func (h *API) showForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fmid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.GetForm(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_form": formJSON(r, f)})
+}
+
+func (h *API) createForm(w http.ResponseWriter, r *http.Request) error {
+	var in FormInput
+	if err := httpx.Decode(w, r, "ticket_form", &in); err != nil {
+		return err
+	}
+	f, err := h.s.CreateForm(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/ticket_forms/%d.json", f.ID), httpx.M{"ticket_form": formJSON(r, f)})
+}
+
+func (h *API) updateForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fmid")
+	if err != nil {
+		return err
+	}
+	var in FormInput
+	if err := httpx.Decode(w, r, "ticket_form", &in); err != nil {
+		return err
+	}
+	f, err := h.s.UpdateForm(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_form": formJSON(r, f)})
+}
+
+func (h *API) deleteForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fmid")
+	if err != nil {
+		return err
+	}
+	if err := h.s.DeleteForm(r.Context(), id); err != nil {
+		return err
+	}
+	return httpx.NoContent(w)
+}
+
+func (h *API) cloneForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "fmid")
+	if err != nil {
+		return err
+	}
+	f, err := h.s.CloneForm(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/ticket_forms/%d.json", f.ID), httpx.M{"ticket_form": formJSON(r, f)})
+}
+
+func (h *API) reorderForms(w http.ResponseWriter, r *http.Request) error {
+	raw, err := httpx.DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	if err := json.Unmarshal(raw["ticket_form_ids"], &ids); err != nil || len(ids) == 0 {
+		return errs.E(errs.BadRequest, "param is missing or the value is empty: ticket_form_ids").WithCode("ParameterMissing")
+	}
+	if err := h.s.ReorderForms(r.Context(), ids); err != nil {
+		return err
+	}
+	fs, err := h.s.ListForms(r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	return h.writeForms(w, r, fs)
+}

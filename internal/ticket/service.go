@@ -52,7 +52,10 @@ func (s *Service) BootstrapAccount(ctx context.Context, accountID int64) error {
 		if err := s.Bootstrap(ctx, accountID); err != nil {
 			return err
 		}
-		return s.bootstrapFields(ctx, accountID)
+		if err := s.bootstrapFields(ctx, accountID); err != nil {
+			return err
+		}
+		return s.bootstrapForm(ctx, accountID)
 	})
 }
 
@@ -452,6 +455,15 @@ func (s *Service) apply(ctx context.Context, a auth.Actor, ch *change, t *Ticket
 	}
 	if in.TicketFormID.Set {
 		t.TicketFormID = in.TicketFormID.Ptr()
+	} else if ch.create {
+		if id, ok, err := s.defaultFormID(ctx, acct); err != nil {
+			return err
+		} else if ok {
+			t.TicketFormID = &id
+		}
+	}
+	if err := s.checkFormConditions(ctx, t, v); err != nil {
+		return err
 	}
 	if in.BrandID.Set {
 		t.BrandID = in.BrandID.Ptr()
