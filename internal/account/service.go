@@ -181,7 +181,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Account, error) {
 			a.Subdomain = sub
 		}
 		if p.TimeZone != nil {
-			if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" {
+			if _, err := time.LoadLocation(*p.TimeZone); err != nil || *p.TimeZone == "" || *p.TimeZone == "Local" {
 				v.Add("time_zone", "InvalidValue", "Time zone: is not a known time zone")
 			}
 			a.TimeZone = *p.TimeZone

@@ -175,7 +175,7 @@ type roomAPI interface{ Routes(r chi.Router) }
 
 func (a *App) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(httpx.Observe(a.Log, httpx.NewMetrics(a.registry)), httpx.StripJSON, httpx.Base(a.Config.TrustProxy))
+	r.Use(httpx.Observe(a.Log, httpx.NewMetrics(a.registry)), httpx.RejectNUL, httpx.StripJSON, httpx.Base(a.Config.TrustProxy))
 	r.NotFound(httpx.NotFoundHandler)
 	r.MethodNotAllowed(httpx.MethodNotAllowedHandler)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +193,7 @@ func (a *App) routes() chi.Router {
 	})
 	r.Route("/api/v2", func(r chi.Router) {
 		r.Use(httpx.APIHeaders, httpx.BodyLimit(a.Config.BodyLimit, map[string]int64{"/api/v2/uploads": a.Config.UploadLimit}), a.Accounts.Middleware,
-			auth.RateLimit(a.Limiter), authn.Middleware)
+			auth.RateLimit(a.Limiter), authn.Middleware, auth.RequireSignedIn("/api/v2/users/me"))
 		r.NotFound(httpx.NotFoundHandler)
 		r.MethodNotAllowed(httpx.MethodNotAllowedHandler)
 		for _, room := range []roomAPI{

@@ -243,3 +243,22 @@ func RateLimit(l *ratelimit.Limiter) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// RequireSignedIn answers 401 to anonymous requests before any handler
+// looks at their parameters, except on the paths in open (/users/me answers
+// the anonymous user, as in Zendesk).
+func RequireSignedIn(open ...string) func(http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, p := range open {
+		allowed[p] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ActorFrom(r.Context()).Anonymous() && !allowed[r.URL.Path] {
+				unauthorized(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

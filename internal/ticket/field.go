@@ -283,6 +283,9 @@ func (s *Service) CreateField(ctx context.Context, in FieldInput) (Field, error)
 		v.Add("custom_field_options", "BlankValue", "Field options: a dropdown needs at least one option")
 	}
 	checkOptions(in.CustomFieldOptions.V, &v)
+	if !opt.PositionOK(in.Position) {
+		v.Add("position", "InvalidValue", "Position: must be between 0 and 1000000")
+	}
 	if err := v.Err(); err != nil {
 		return Field{}, err
 	}
@@ -377,7 +380,9 @@ func (s *Service) UpdateField(ctx context.Context, id int64, in FieldInput) (Fie
 		if in.AgentDescription.Set {
 			f.AgentDescription = in.AgentDescription.V
 		}
-		if in.Position.Has() {
+		if !opt.PositionOK(in.Position) {
+			v.Add("position", "InvalidValue", "Position: must be between 0 and 1000000")
+		} else if in.Position.Has() {
 			f.Position = in.Position.V
 		}
 		if in.Active.Has() {

@@ -181,6 +181,9 @@ func (s *Service) GetForm(ctx context.Context, id int64) (Form, error) {
 
 // validateForm checks field ids and conditions against the account's fields.
 func (s *Service) validateForm(ctx context.Context, accountID int64, f Form, v *errs.Validation) error {
+	if f.Position < 0 || f.Position > opt.MaxPosition {
+		v.Add("position", "InvalidValue", "Position: must be between 0 and 1000000")
+	}
 	fs, err := s.fields(ctx, accountID)
 	if err != nil {
 		return err
@@ -255,7 +258,7 @@ func applyForm(f *Form, in FormInput) {
 	if in.EndUserVisible.Has() {
 		f.EndUserVisible = in.EndUserVisible.V
 	}
-	if in.Position.Has() {
+	if in.Position.Has() && opt.PositionOK(in.Position) {
 		f.Position = in.Position.V
 	}
 	if in.Active.Has() {
@@ -288,6 +291,9 @@ func (s *Service) CreateForm(ctx context.Context, in FormInput) (Form, error) {
 		FieldIDs: []int64{}, AgentConditions: []Condition{}, EndUserConditions: []Condition{}}
 	applyForm(&f, in)
 	var id int64
+	if !opt.PositionOK(in.Position) {
+		return Form{}, errs.Invalidf("position", "InvalidValue", "Position: must be between 0 and 1000000")
+	}
 	err = s.d.InTx(ctx, func(ctx context.Context) error {
 		var v errs.Validation
 		if f.Name == "" {
@@ -321,6 +327,9 @@ func (s *Service) UpdateForm(ctx context.Context, id int64, in FormInput) (Form,
 			return err
 		}
 		wasDefault := f.Default
+		if !opt.PositionOK(in.Position) {
+			return errs.Invalidf("position", "InvalidValue", "Position: must be between 0 and 1000000")
+		}
 		applyForm(&f, in)
 		var v errs.Validation
 		if f.Name == "" {

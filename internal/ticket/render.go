@@ -25,8 +25,8 @@ func JSON(ctx context.Context, t Ticket) httpx.M {
 		status = "deleted"
 	}
 	var sat any
-	if t.Satisfaction != "" && t.Satisfaction != "unoffered" {
-		sat = httpx.M{"score": t.Satisfaction}
+	if t.Rating != nil {
+		sat = httpx.M{"id": t.Rating.ID, "score": t.Rating.Score, "comment": t.Rating.Comment}
 	}
 	return httpx.M{
 		"url":                    httpx.URL(ctx, "/api/v2/tickets/%d.json", t.ID),
@@ -228,4 +228,22 @@ func fieldJSON(ctx context.Context, f Field) httpx.M {
 func optionJSON(ctx context.Context, f Field, o FieldOption) httpx.M {
 	return httpx.M{"id": o.ID, "url": httpx.URL(ctx, "/api/v2/ticket_fields/%d/options/%d.json", f.ID, o.ID),
 		"name": o.Name, "raw_name": o.RawName, "value": o.Value, "position": o.Position, "default": o.Default}
+}
+
+// RatingJSON renders a satisfaction rating.
+func RatingJSON(ctx context.Context, r Rating) httpx.M {
+	return httpx.M{
+		"url":          httpx.URL(ctx, "/api/v2/satisfaction_ratings/%d.json", r.ID),
+		"id":           r.ID,
+		"assignee_id":  r.AssigneeID,
+		"group_id":     r.GroupID,
+		"requester_id": r.RequesterID,
+		"ticket_id":    r.TicketID,
+		"score":        r.Score,
+		"comment":      r.Comment,
+		"reason":       r.Reason,
+		"reason_id":    nil,
+		"created_at":   httpx.Time(r.CreatedAt),
+		"updated_at":   httpx.Time(r.UpdatedAt),
+	}
 }

@@ -237,7 +237,8 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 	ch.after = t
 	diffs := s.diff(ch)
 	if len(diffs) == 0 && ch.comment == nil {
-		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: APIVia(), Events: []Event{}}, nil
+		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: APIVia(), Events: []Event{},
+			CreatedAt: s.clock.Now()}, nil
 	}
 	t.UpdatedAt = s.clock.Now()
 	if err := s.saveTicket(ctx, t); err != nil {

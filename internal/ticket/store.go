@@ -161,8 +161,21 @@ func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
 	}); err != nil {
 		return err
 	}
+	var rated []int64
+	for _, t := range ts {
+		if t.Satisfaction == "good" || t.Satisfaction == "bad" {
+			rated = append(rated, t.ID)
+		}
+	}
+	ratings, err := s.ticketRatings(ctx, acct, rated)
+	if err != nil {
+		return err
+	}
 	for i := range ts {
 		t := &ts[i]
+		if r, ok := ratings[t.ID]; ok {
+			t.Rating = &r
+		}
 		sort.Strings(t.Tags)
 		t.CollaboratorIDs = unionIDs(t.EmailCCIDs, t.FollowerIDs)
 		sortIDs(t.FollowerIDs)

@@ -76,6 +76,7 @@ type Ticket struct {
 	EmailCCIDs      []int64
 	HasIncidents    bool
 	FollowupIDs     []int64
+	Rating          *Rating
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	SolvedAt        *time.Time

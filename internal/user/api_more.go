@@ -448,6 +448,9 @@ func (h *API) createOM(w http.ResponseWriter, r *http.Request) error {
 	if uid, err := optionalID(r, "id"); err != nil {
 		return err
 	} else if uid != 0 {
+		if _, err := h.s.GetUser(r.Context(), uid); err != nil {
+			return err
+		}
 		in.UserID = opt.Of(uid)
 	}
 	m, err := h.s.CreateOrgMembership(r.Context(), in)
@@ -806,6 +809,9 @@ func (h *API) reorderFields(res string) httpx.Handler {
 		if err := json.Unmarshal(v, &ids); err != nil {
 			return errs.Invalidf(res+"_field_ids", "InvalidValue", "%s_field_ids must be a list of ids", res)
 		}
+		if len(ids) == 0 {
+			return errs.Ef(errs.BadRequest, "param is missing or the value is empty: %s_field_ids", res).WithCode("ParameterMissing")
+		}
 		if err := h.s.ReorderFields(r.Context(), res, ids); err != nil {
 			return err
 		}
@@ -1117,6 +1123,9 @@ func (h *API) createUserGM(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in MembershipInput
 	if err := httpx.Decode(w, r, "group_membership", &in); err != nil {
+		return err
+	}
+	if _, err := h.s.GetUser(r.Context(), uid); err != nil {
 		return err
 	}
 	in.UserID = opt.Of(uid)

@@ -405,6 +405,9 @@ func (s *Service) CreateField(ctx context.Context, resource string, in FieldInpu
 		v.Add("custom_field_options", "BlankValue", "Field options: a dropdown needs at least one option")
 	}
 	checkOptions(in.CustomFieldOptions.V, &v)
+	if !opt.PositionOK(in.Position) {
+		v.Add("position", "InvalidValue", "Position: must be between 0 and 1000000")
+	}
 	if err := v.Err(); err != nil {
 		return Field{}, err
 	}
@@ -443,6 +446,10 @@ func (s *Service) CreateField(ctx context.Context, resource string, in FieldInpu
 func checkOptions(opts []OptionInput, v *errs.Validation) {
 	seen := map[string]bool{}
 	for _, o := range opts {
+		if !opt.PositionOK(o.Position) {
+			v.Add("custom_field_options", "InvalidValue", "Field options: position must be between 0 and 1000000")
+			return
+		}
 		if strings.TrimSpace(o.Name) == "" || strings.TrimSpace(o.Value) == "" {
 			v.Add("custom_field_options", "BlankValue", "Field options: every option needs a name and a value")
 			return
@@ -517,7 +524,9 @@ func (s *Service) UpdateField(ctx context.Context, resource string, id int64, in
 		if in.Description.Set {
 			f.Description, f.RawDescription = in.Description.V, in.RawDescription.Or(in.Description.V)
 		}
-		if in.Position.Has() {
+		if !opt.PositionOK(in.Position) {
+			v.Add("position", "InvalidValue", "Position: must be between 0 and 1000000")
+		} else if in.Position.Has() {
 			f.Position = in.Position.V
 		}
 		if in.Active.Has() {

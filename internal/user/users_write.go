@@ -266,14 +266,14 @@ func (s *Service) applyPlain(u *User, in Input, v *errs.Validation) {
 	}
 	if in.TimeZone.Has() {
 		tz := in.TimeZone.V
-		if _, err := time.LoadLocation(tz); err != nil && !railsZones[tz] {
+		if _, err := time.LoadLocation(tz); (err != nil || tz == "Local" || tz == "") && !railsZones[tz] {
 			v.Add("time_zone", "InvalidValue", "Time zone: is not a known time zone")
 		}
 		u.TimeZone = tz
 		u.IANATimeZone = ianaOf(tz)
 	}
 	if in.IANATimeZone.Has() {
-		if _, err := time.LoadLocation(in.IANATimeZone.V); err != nil {
+		if _, err := time.LoadLocation(in.IANATimeZone.V); err != nil || in.IANATimeZone.V == "Local" {
 			v.Add("iana_time_zone", "InvalidValue", "IANA time zone: is not a known time zone")
 		}
 		u.IANATimeZone = in.IANATimeZone.V

@@ -60,6 +60,10 @@ func DecodeRaw(r *http.Request) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errs.E(errs.BadRequest, "The request body is empty; a JSON object is expected").WithCode("ParameterMissing")
 	}
+	// PostgreSQL text cannot hold NUL, and no client means to send one.
+	if bytes.IndexByte(b, 0) >= 0 || bytes.Contains(b, []byte(`\u0000`)) {
+		return nil, errs.E(errs.BadRequest, "There was a problem in the JSON you submitted: strings cannot contain NUL characters").WithCode("InvalidJSON")
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, jsonErr(err)

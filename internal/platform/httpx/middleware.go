@@ -218,6 +218,18 @@ func Suffix(ctx context.Context) string {
 	return ""
 }
 
+// RejectNUL refuses URLs whose path or query holds a NUL character, which
+// no record can contain (PostgreSQL text cannot store it).
+func RejectNUL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.IndexByte(r.URL.Path, 0) >= 0 || strings.Contains(r.URL.RawQuery, "%00") || strings.IndexByte(r.URL.RawQuery, 0) >= 0 {
+			WriteError(w, r, errs.E(errs.BadRequest, "The URL cannot contain NUL characters").WithCode("InvalidValue"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // StripJSON removes the optional ".json" suffix before routing, so every
 // route is registered once and answers both /users/1 and /users/1.json.
 func StripJSON(next http.Handler) http.Handler {

@@ -137,7 +137,7 @@ func ParseList(r *http.Request, sorts Sorts, def string) (List, error) {
 	if per > MaxPerPage {
 		per = MaxPerPage
 	}
-	if pg*per > MaxOffsetDepth && pg > 1 {
+	if pg > 1 && pg > MaxOffsetDepth/per {
 		return l, errs.E(errs.BadRequest, "Offset pagination is limited to the first 10,000 records; use cursor pagination").
 			WithCode("InvalidPaginationDepth")
 	}

@@ -121,3 +121,10 @@ func NullZero(o Opt[int64]) Opt[int64] {
 	}
 	return o
 }
+
+// MaxPosition bounds the ordering positions clients may send (they are
+// stored as 32-bit integers).
+const MaxPosition = 1_000_000
+
+// PositionOK reports whether an optional position is absent or in range.
+func PositionOK(o Opt[int]) bool { return !o.Has() || (o.V >= 0 && o.V <= MaxPosition) }
