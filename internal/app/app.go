@@ -32,6 +32,7 @@ import (
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/jobs"
 	"parley/internal/platform/ratelimit"
+	"parley/internal/search"
 	"parley/internal/ticket"
 	"parley/internal/user"
 	"parley/migrations"
@@ -186,7 +187,7 @@ func (a *App) routes() chi.Router {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
 
 	authn := auth.NewAuthenticator(a.Tokens, a.Users, nil, a.Clock, a.secret)
-	tickets := ticket.NewAPI(a.Tickets)
+	tickets := ticket.NewAPI(a.Tickets, a.Users)
 	r.Group(func(r chi.Router) {
 		r.Use(a.Accounts.Middleware, authn.Middleware)
 		tickets.DownloadRoutes(r)
@@ -201,6 +202,7 @@ func (a *App) routes() chi.Router {
 			auth.NewTokensAPI(a.Tokens),
 			bulk.NewAPI(a.Bulk),
 			user.NewAPI(a.Users),
+			search.NewAPI(search.NewService(a.DB, a.Clock, a.Tickets, a.Users)),
 			tickets,
 		} {
 			room.Routes(r)

@@ -40,6 +40,10 @@ func (p people) GroupMember(ctx context.Context, accountID, groupID, userID int6
 	return p.u.GroupMember(ctx, accountID, groupID, userID)
 }
 
+func (p people) Suspend(ctx context.Context, accountID, userID int64) error {
+	return p.u.Suspend(ctx, accountID, userID)
+}
+
 func (p people) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
 	return p.u.OrganizationExists(ctx, accountID, orgID)
 }

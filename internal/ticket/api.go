@@ -20,16 +20,20 @@ import (
 )
 
 // API serves the ticket endpoints of /api/v2.
-type API struct{ s *Service }
+type API struct {
+	s     *Service
+	users UserRenderer
+}
 
-// NewAPI builds the ticket API.
-func NewAPI(s *Service) *API { return &API{s: s} }
+// NewAPI builds the ticket API; users renders CCs and followers.
+func NewAPI(s *Service, users UserRenderer) *API { return &API{s: s, users: users} }
 
 // Routes registers the ticket endpoints.
 func (h *API) Routes(r chi.Router) {
 	H := httpx.H
 	h.MoreRoutes(r)
 	h.FormRoutes(r)
+	h.ExtraRoutes(r)
 	r.Get("/tickets", H(h.list))
 	r.Post("/tickets", H(h.create))
 	r.Get("/tickets/count", H(h.count))

@@ -17,6 +17,7 @@ const (
 	OpUpdateMany  = "tickets.update_many"
 	OpDestroyMany = "tickets.destroy_many"
 	OpMerge       = "tickets.merge"
+	OpSpamMany    = "tickets.mark_many_as_spam"
 )
 
 // MergeGuard lets another room refuse a merge (shared tickets cannot be
@@ -29,6 +30,7 @@ type MergeGuard interface {
 // starting them.
 func (s *Service) RegisterBulk(b *bulk.Service) {
 	s.bulk = b
+	s.registerImport()
 	one := func(ctx context.Context, fn func(ctx context.Context, a auth.Actor) (map[string]any, error)) (map[string]any, error) {
 		var out map[string]any
 		err := s.d.InTx(ctx, func(ctx context.Context) error {
@@ -75,6 +77,16 @@ func (s *Service) RegisterBulk(b *bulk.Service) {
 			return nil, err
 		}
 		return map[string]any{"id": id, "action": "delete", "status": "Deleted", "success": true}, nil
+	})
+	b.Register(OpSpamMany, "Bulk Mark Tickets as Spam", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		var id int64
+		if err := json.Unmarshal(item, &id); err != nil {
+			return nil, errs.Invalidf("id", "InvalidValue", "Each item must be a ticket id")
+		}
+		if err := s.MarkAsSpam(ctx, id); err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "action": "spam", "status": "Marked as spam", "success": true}, nil
 	})
 	b.Register(OpMerge, "Merge Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
 		var m mergeArgs

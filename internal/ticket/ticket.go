@@ -266,4 +266,6 @@ type People interface {
 	GroupMember(ctx context.Context, accountID, groupID, userID int64) (exists, member bool, err error)
 	// OrganizationExists reports whether the organization exists.
 	OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error)
+	// Suspend suspends an end user (spam).
+	Suspend(ctx context.Context, accountID, userID int64) error
 }

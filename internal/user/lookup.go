@@ -8,6 +8,7 @@ import (
 
 	"parley/internal/auth"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/httpx"
 	"parley/internal/platform/opt"
 )
 
@@ -84,4 +85,39 @@ func (s *Service) OrganizationExists(ctx context.Context, accountID, orgID int64
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// UsersJSON renders the live users with the given ids, in id order, in
+// the Zendesk user shape (other rooms list users hanging off their records).
+func (s *Service) UsersJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error) {
+	out := []httpx.M{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{}
+	us, err := s.queryUsers(ctx, `SELECT `+userCols+` FROM users u WHERE `+s.userWhere(accountID, Filter{IDs: ids}, &args)+
+		` ORDER BY u.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	rd := s.renderer(ctx, accountID)
+	for _, u := range us {
+		out = append(out, rd.user(u))
+	}
+	return out, nil
+}
+
+// Suspend suspends a user (mark as spam); the owner cannot be suspended.
+func (s *Service) Suspend(ctx context.Context, accountID, id int64) error {
+	return s.d.InTx(ctx, func(ctx context.Context) error {
+		u, err := s.Lookup(ctx, accountID, id)
+		if err != nil {
+			return err
+		}
+		if u.Owner || u.Role != auth.RoleEndUser {
+			return errs.Invalidf("requester", "InvalidValue", "Only end users can be suspended as spammers")
+		}
+		u.Suspended, u.UpdatedAt = true, s.now()
+		return s.saveUser(ctx, u)
+	})
 }

@@ -108,6 +108,7 @@ type fixture struct {
 	Status                              int64  // a custom ticket status
 	TicketField, TicketFieldOption      int64
 	Form                                int64 // a ticket form
+	Rating                              int64 // a satisfaction rating
 	AllUserIDs                          []int64
 	userFieldKey, orgFieldKey, tagLabel string
 }
@@ -124,6 +125,8 @@ func (f fixture) param(pattern, name string) (string, bool) {
 			return n(f.Ticket)
 		case under("deleted_tickets"):
 			return n(f.DeletedTicket)
+		case under("ticket_metrics"):
+			return n(f.Ticket)
 		case under("users"):
 			// make_default of a group membership needs the member, an agent.
 			if strings.Contains(pattern, "/group_memberships/{gm}") {
@@ -186,6 +189,8 @@ func (f fixture) param(pattern, name string) (string, bool) {
 		return n(f.Status)
 	case "fmid":
 		return n(f.Form)
+	case "rtid":
+		return n(f.Rating)
 	case "token":
 		return f.UploadToken, true
 	case "tok":
@@ -244,6 +249,7 @@ func probeBody(f fixture) map[string]any {
 		"custom_status":            map[string]any{"agent_label": "Probe", "active": false},
 		"ticket_field":             map[string]any{"title": "Probe Title"},
 		"ticket_form":              map[string]any{"name": "Probe form"},
+		"satisfaction_rating":      map[string]any{"score": "good"},
 		"ticket_field_ids":         []int64{f.TicketField},
 		"ids":                      []int64{f.Ticket},
 		"password":                 "probe-password-1",
@@ -439,6 +445,17 @@ func seedTickets(t *testing.T, s *apptest.Server, f *fixture, skew int) {
 	f.TicketFieldOption = num(t, opts[0].(map[string]any), "id")
 	f.Form = num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/ticket_forms.json",
 		map[string]any{"ticket_form": map[string]any{"name": "Iso form " + sub, "ticket_field_ids": []int64{f.TicketField}}}), "ticket_form"), "id")
+	rater := num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/users.json", map[string]any{"user": map[string]any{
+		"name": "Rater " + sub, "email": "rater@" + sub + ".example", "password": "rater-password-1", "verified": true}}), "user"), "id")
+	rated := num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+		"subject": "Rated " + sub, "requester_id": rater, "status": "solved", "comment": map[string]any{"body": "done"}}}), "ticket"), "id")
+	rr := s.Do(t, apptest.Request{Method: "POST", Path: fmt.Sprintf("/api/v2/tickets/%d/satisfaction_rating.json", rated), Host: tn.Host,
+		Auth: "Basic " + base64.StdEncoding.EncodeToString([]byte("rater@"+sub+".example:rater-password-1")),
+		Body: map[string]any{"satisfaction_rating": map[string]any{"score": "good"}}})
+	if rr.Status != 200 {
+		t.Fatalf("seed: rating: %d %s", rr.Status, rr.Body)
+	}
+	f.Rating = num(t, obj(t, rr.JSON(t), "satisfaction_rating"), "id")
 }
 
 // snapshot reads everything a tenant's owner can list, as canonical JSON
@@ -451,7 +468,7 @@ func snapshot(t *testing.T, s *apptest.Server, f fixture, withJobs bool) map[str
 		"/api/v2/organization_fields.json", "/api/v2/api_tokens.json", "/api/v2/account.json",
 		"/api/v2/account/settings.json", "/api/v2/custom_roles.json",
 		"/api/v2/tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/ticket_fields.json", "/api/v2/custom_statuses.json", "/api/v2/tags.json",
-		"/api/v2/ticket_forms.json",
+		"/api/v2/ticket_forms.json", "/api/v2/satisfaction_ratings.json",
 		fmt.Sprintf("/api/v2/tickets/%d.json", f.Ticket), fmt.Sprintf("/api/v2/tickets/%d/comments.json", f.Ticket),
 		fmt.Sprintf("/api/v2/tickets/%d/audits.json", f.Ticket), fmt.Sprintf("/api/v2/attachments/%d.json", f.Attachment),
 	}
