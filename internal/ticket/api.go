@@ -91,22 +91,60 @@ func withMeta(r *http.Request) *http.Request {
 	return r.WithContext(WithMeta(r.Context(), Meta{Client: r.UserAgent(), IPAddress: strings.Trim(ip, "[]")}))
 }
 
-var sorts = httpx.Sorts{
+// statusRank orders statuses the Zendesk way (new < open < ... < closed).
+const statusRank = `(CASE t.status WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 WHEN 'hold' THEN 3
+	WHEN 'solved' THEN 4 ELSE 5 END)`
+
+// cursorSorts are the sorts cursor pagination allows (as Zendesk: id,
+// updated_at, status), plus created_at.
+var cursorSorts = httpx.Sorts{
 	"id":         {Column: "id", Kind: httpx.KindInt},
 	"created_at": {Column: "created_at", Kind: httpx.KindTime},
 	"updated_at": {Column: "updated_at", Kind: httpx.KindTime},
-	"status":     {Column: "status", Kind: httpx.KindString},
-	"subject":    {Column: "subject", Kind: httpx.KindString},
+	"status":     {Column: statusRank, Kind: httpx.KindInt},
 }
 
+// sorts are the offset-pagination sort_by values of §2.3; the name sorts
+// read the user's name through the (account_id, id) primary key.
+var sorts = httpx.Sorts{
+	"id":             {Column: "id", Kind: httpx.KindInt},
+	"created_at":     {Column: "created_at", Kind: httpx.KindTime},
+	"updated_at":     {Column: "updated_at", Kind: httpx.KindTime},
+	"status":         {Column: statusRank, Kind: httpx.KindInt},
+	"subject":        {Column: "subject", Kind: httpx.KindString},
+	"assignee":       {Column: "(COALESCE(t.assignee_id, 0))", Kind: httpx.KindInt},
+	"requester":      {Column: "requester_id", Kind: httpx.KindInt},
+	"group":          {Column: "(COALESCE(t.group_id, 0))", Kind: httpx.KindInt},
+	"assignee.name":  {Column: "(COALESCE((SELECT u.name FROM users u WHERE u.id = t.assignee_id), ''))", Kind: httpx.KindString},
+	"requester.name": {Column: "(COALESCE((SELECT u.name FROM users u WHERE u.id = t.requester_id), ''))", Kind: httpx.KindString},
+	"locale":         {Column: "(COALESCE((SELECT u.locale FROM users u WHERE u.id = t.requester_id), ''))", Kind: httpx.KindString},
+}
+
+func listSorts(r *http.Request) httpx.Sorts {
+	if httpx.IsCursor(r) {
+		return cursorSorts
+	}
+	return sorts
+}
+
+func rank(status string) int64 {
+	for i, s := range Statuses {
+		if s == status {
+			return int64(i)
+		}
+	}
+	return 5
+}
+
+// sortValue is a ticket's keyset value for the cursor sorts.
 func sortValue(t Ticket, col string) any {
 	switch col {
 	case "created_at":
 		return t.CreatedAt
 	case "updated_at":
 		return t.UpdatedAt
-	case "status":
-		return t.Status
+	case statusRank:
+		return rank(t.Status)
 	case "subject":
 		return t.Subject
 	}
@@ -114,7 +152,7 @@ func sortValue(t Ticket, col string) any {
 }
 
 func (h *API) page(w http.ResponseWriter, r *http.Request, f Filter) error {
-	l, err := httpx.ParseList(r, sorts, "id")
+	l, err := httpx.ParseList(r, listSorts(r), "id")
 	if err != nil {
 		return err
 	}
@@ -285,11 +323,25 @@ func (h *API) comments(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]httpx.M, 0, len(cs))
 	res := httpx.Result{Total: total, More: more}
+	authors := []int64{}
+	seen := map[int64]bool{}
 	for _, c := range cs {
 		out = append(out, commentJSON(r.Context(), c))
 		res.Keys = append(res.Keys, db.Key{V: c.CreatedAt, ID: c.ID})
+		if !seen[c.AuthorID] {
+			seen[c.AuthorID] = true
+			authors = append(authors, c.AuthorID)
+		}
 	}
-	return l.Write(w, r, "comments", out, res, nil)
+	var extra httpx.M
+	if httpx.Includes(r)["users"] {
+		users, err := h.users.UsersJSON(r.Context(), accountOf(r), authors)
+		if err != nil {
+			return err
+		}
+		extra = httpx.M{"users": users}
+	}
+	return l.Write(w, r, "comments", out, res, extra)
 }
 
 func (h *API) commentsCount(w http.ResponseWriter, r *http.Request) error {

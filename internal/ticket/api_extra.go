@@ -180,7 +180,7 @@ func (h *API) metrics(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *API) allMetrics(w http.ResponseWriter, r *http.Request) error {
-	l, err := httpx.ParseList(r, sorts, "id")
+	l, err := httpx.ParseList(r, listSorts(r), "id")
 	if err != nil {
 		return err
 	}

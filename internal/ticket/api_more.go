@@ -139,7 +139,7 @@ func (h *API) problems(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *API) deleted(w http.ResponseWriter, r *http.Request) error {
-	l, err := httpx.ParseList(r, sorts, "id")
+	l, err := httpx.ParseList(r, listSorts(r), "id")
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,12 @@ func (h *API) incrementalEvents(w http.ResponseWriter, r *http.Request) error {
 				}
 				continue
 			}
-			k := httpx.M{"id": e.ID, "event_type": e.Type, "via": au.Via.Channel, "via_reference_id": nil, e.FieldName: e.Value}
+			k := httpx.M{"id": e.ID, "event_type": e.Type, "via": au.Via.Channel, "via_reference_id": nil}
+			if e.FieldName != "" {
+				k[e.FieldName] = e.Value
+			} else if e.CommentID != 0 {
+				k["comment_id"], k["public"] = e.CommentID, e.Value
+			}
 			if e.HasPrevious {
 				k["previous_value"] = e.PreviousValue
 			}

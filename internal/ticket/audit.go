@@ -93,7 +93,7 @@ func (s *Service) diff(ch *change) []fieldChange {
 		cands = append(cands, fieldChange{strconv.FormatInt(fid, 10), eventValue(b.Fields[fid]), eventValue(a.Fields[fid])})
 	}
 	always := map[string]bool{"subject": true, "requester_id": true, "priority": true, "type": true, "status": true,
-		"custom_status_id": true}
+		"organization_id": true, "brand_id": true, "ticket_form_id": true, "custom_status_id": true}
 	var out []fieldChange
 	for _, c := range cands {
 		if ch.create {

@@ -206,8 +206,32 @@ func (s *Service) MakePrivate(ctx context.Context, ticketID, commentID int64) er
 		}
 		t.IsPublic = pub > 0
 		t.UpdatedAt = s.clock.Now()
-		return s.saveTicket(ctx, t)
+		if err := s.saveTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.recordEvent(ctx, a, t.ID, Event{Type: "CommentPrivacyChange", CommentID: commentID, Value: false})
 	})
+}
+
+// recordEvent writes an audit holding one event that is not a field change
+// (CommentPrivacyChange and the like).
+func (s *Service) recordEvent(ctx context.Context, a auth.Actor, ticketID int64, e Event) error {
+	via := APIVia()
+	var auditID int64
+	c := s.d.Conn(ctx)
+	if err := c.QueryRowContext(ctx, `INSERT INTO ticket_audits (account_id, ticket_id, author_id, via_channel, via_source,
+		metadata, created_at) VALUES ($1,$2,$3,$4,$5,'{"system":{},"custom":{}}',$6) RETURNING id`, a.AccountID, ticketID,
+		a.UserID, via.Channel, string(via.Source), s.clock.Now()).Scan(&auditID); err != nil {
+		return err
+	}
+	var cid any
+	if e.CommentID != 0 {
+		cid = e.CommentID
+	}
+	_, err := c.ExecContext(ctx, `INSERT INTO ticket_events (account_id, audit_id, ticket_id, type, field_name, value,
+		previous_value, comment_id, via, data) VALUES ($1,$2,$3,$4,NULL,$5,NULL,$6,NULL,'{}')`, a.AccountID, auditID, ticketID,
+		e.Type, jsonOrNil(e.Value), cid)
+	return err
 }
 
 // Audits lists a ticket's audits, oldest first (keyset on id).

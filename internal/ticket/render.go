@@ -12,9 +12,15 @@ import (
 // JSON renders a ticket with every field Zendesk always returns.
 func JSON(ctx context.Context, t Ticket) httpx.M {
 	cf := make([]httpx.M, 0, len(t.Fields))
-	ids := make([]int64, 0, len(t.Fields))
+	ids := append([]int64{}, t.ActiveFieldIDs...)
+	listed := map[int64]bool{}
+	for _, id := range ids {
+		listed[id] = true
+	}
 	for id := range t.Fields {
-		ids = append(ids, id)
+		if !listed[id] {
+			ids = append(ids, id)
+		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
@@ -140,6 +146,9 @@ func auditJSON(ctx context.Context, au Audit, comments map[int64]Comment) httpx.
 				}
 			}
 			m["id"] = e.CommentID
+		case "CommentPrivacyChange":
+			m["comment_id"] = e.CommentID
+			m["public"] = e.Value
 		default:
 			m["field_name"] = e.FieldName
 			m["value"] = e.Value

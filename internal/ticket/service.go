@@ -589,6 +589,12 @@ func (s *Service) applyFieldsAndTags(ctx context.Context, ch *change, t *Ticket,
 				v.Add("custom_fields."+strconv.FormatInt(int64(fv.ID), 10), "InvalidValue", f.Title+": "+msg)
 				continue
 			}
+			switch x := val.(type) {
+			case int64:
+				val = strconv.FormatInt(x, 10)
+			case float64:
+				val = strconv.FormatFloat(x, 'f', -1, 64)
+			}
 			if val == nil || val == false {
 				delete(t.Fields, f.ID)
 				if val == false {
@@ -627,12 +633,15 @@ func (s *Service) applyFieldsAndTags(ctx context.Context, ch *change, t *Ticket,
 		tags[tag] = true
 	}
 	t.Tags = sortedKeys(tags)
-	if t.Status == "solved" || t.Status == "closed" {
-		for _, f := range ch.fields {
-			if f.Active && f.Required {
-				if _, ok := t.Fields[f.ID]; !ok {
-					v.Add("custom_fields."+strconv.FormatInt(f.ID, 10), "BlankValue", f.Title+": is required when solving the ticket")
-				}
+	if (t.Status == "solved" || t.Status == "closed") && (ch.create || ch.before.Status != t.Status) {
+		for _, f := range defs {
+			if f.System() || !f.Active || !f.Required {
+				continue
+			}
+			if _, ok := t.Fields[f.ID]; !ok {
+				// Zendesk reports these under base with the field's id and type.
+				v.AddDetail("base", errs.Detail{Description: f.Title + ": is required when solving a ticket",
+					Extra: map[string]any{"ticket_field_id": f.ID, "ticket_field_type": f.Type}})
 			}
 		}
 	}

@@ -161,6 +161,24 @@ func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
 	}); err != nil {
 		return err
 	}
+	var active []int64
+	frows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT id FROM ticket_fields WHERE account_id = $1 AND active = TRUE
+		AND removable = TRUE ORDER BY id`, acct)
+	if err != nil {
+		return err
+	}
+	for frows.Next() {
+		var id int64
+		if err := frows.Scan(&id); err != nil {
+			frows.Close()
+			return err
+		}
+		active = append(active, id)
+	}
+	frows.Close()
+	if err := frows.Err(); err != nil {
+		return err
+	}
 	var rated []int64
 	for _, t := range ts {
 		if t.Satisfaction == "good" || t.Satisfaction == "bad" {
@@ -173,6 +191,7 @@ func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
 	}
 	for i := range ts {
 		t := &ts[i]
+		t.ActiveFieldIDs = active
 		if r, ok := ratings[t.ID]; ok {
 			t.Rating = &r
 		}

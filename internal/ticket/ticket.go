@@ -70,7 +70,10 @@ type Ticket struct {
 	Satisfaction     string
 	Tags             []string
 	// Fields holds custom field values by field id.
-	Fields          map[int64]any
+	Fields map[int64]any
+	// ActiveFieldIDs lists the account's active custom fields, which the
+	// API prints on every ticket (null when unset), as Zendesk does.
+	ActiveFieldIDs  []int64
 	CollaboratorIDs []int64
 	FollowerIDs     []int64
 	EmailCCIDs      []int64

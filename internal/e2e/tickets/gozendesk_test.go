@@ -170,10 +170,23 @@ func TestGoZendeskTicketFlow(t *testing.T) {
 					t.Errorf("bare ticket %s = %v, want false", k, bare[k])
 				}
 			}
-			for _, k := range []string{"collaborator_ids", "follower_ids", "email_cc_ids", "tags", "custom_fields",
-				"sharing_agreement_ids", "fields", "followup_ids"} {
+			for _, k := range []string{"collaborator_ids", "follower_ids", "email_cc_ids", "tags",
+				"sharing_agreement_ids", "followup_ids"} {
 				if a, ok := bare[k].([]any); !ok || len(a) != 0 {
 					t.Errorf("bare ticket %s = %v, want []", k, bare[k])
+				}
+			}
+			// Zendesk lists every active custom field on every ticket, with
+			// a null value when unset.
+			for _, k := range []string{"custom_fields", "fields"} {
+				a, ok := bare[k].([]any)
+				if !ok || len(a) == 0 {
+					t.Errorf("bare ticket %s = %v, want every active field with a null value", k, bare[k])
+				}
+				for _, f := range a {
+					if fv := f.(map[string]any); fv["id"] == nil || fv["value"] != nil {
+						t.Errorf("bare ticket %s entry %v, want an id and a null value", k, fv)
+					}
 				}
 			}
 			if e.with(t).call("DELETE", fmt.Sprintf("/tickets/%d.json", id(t, bare)), nil, http.StatusNoContent) != nil {

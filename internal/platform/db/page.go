@@ -2,6 +2,7 @@ package db
 
 import (
 	"fmt"
+	"strings"
 	"slices"
 )
 
@@ -33,6 +34,9 @@ type Page struct {
 func (p Page) col(c string) string {
 	if c == "id" && p.IDColumn != "" {
 		c = p.IDColumn
+	}
+	if strings.HasPrefix(c, "(") {
+		return c // an expression, already qualified
 	}
 	return p.Alias + c
 }

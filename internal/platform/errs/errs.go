@@ -4,6 +4,7 @@
 package errs
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -65,6 +66,29 @@ func (k Kind) String() string {
 type Detail struct {
 	Description string `json:"description"`
 	Error       string `json:"error,omitempty"`
+	// Extra holds further keys some details carry (ticket_field_id).
+	Extra map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the extra keys beside description and error.
+func (d Detail) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(d.Extra)+2)
+	for k, v := range d.Extra {
+		m[k] = v
+	}
+	m["description"] = d.Description
+	if d.Error != "" {
+		m["error"] = d.Error
+	}
+	return json.Marshal(m)
+}
+
+// AddDetail records a prepared detail under field.
+func (v *Validation) AddDetail(field string, d Detail) {
+	if v.fields == nil {
+		v.fields = map[string][]Detail{}
+	}
+	v.fields[field] = append(v.fields[field], d)
 }
 
 // Error is Parley's error. Msg is safe to show to API users; Err is not.

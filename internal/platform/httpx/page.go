@@ -68,12 +68,18 @@ func intParam(q url.Values, name string) (int, bool, error) {
 	return n, true, nil
 }
 
+// IsCursor reports whether a request asks for cursor pagination.
+func IsCursor(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has("page[size]") || q.Has("page[after]") || q.Has("page[before]")
+}
+
 // ParseList reads pagination and sorting. def is the default sort name
 // ("" = id). Cursor mode is chosen by any page[...] parameter, as Zendesk.
 func ParseList(r *http.Request, sorts Sorts, def string) (List, error) {
 	q := r.URL.Query()
 	var l List
-	cursor := q.Has("page[size]") || q.Has("page[after]") || q.Has("page[before]")
+	cursor := IsCursor(r)
 	if cursor {
 		l.Cursor = true
 		l.Keyset = true
