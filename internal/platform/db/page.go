@@ -2,8 +2,8 @@ package db
 
 import (
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 )
 
 // Key is a keyset position: the sort column's value and the id tie-breaker.
