@@ -34,6 +34,7 @@ func (h *API) Routes(r chi.Router) {
 	h.MoreRoutes(r)
 	h.FormRoutes(r)
 	h.ExtraRoutes(r)
+	h.RedactRoutes(r)
 	r.Get("/tickets", H(h.list))
 	r.Post("/tickets", H(h.create))
 	r.Get("/tickets/count", H(h.count))

@@ -285,3 +285,77 @@ func (h *API) importMany(w http.ResponseWriter, r *http.Request) error {
 	}
 	return bulk.Write(w, r, st)
 }
+
+// RedactRoutes registers redaction and related-ticket endpoints.
+func (h *API) RedactRoutes(r chi.Router) {
+	r.Put("/tickets/{id}/comments/{cid}/redact", httpx.H(h.redact))
+	r.Put("/tickets/{id}/comments/{cid}/attachments/{atid}/redact", httpx.H(h.redactAttachment))
+	r.Get("/tickets/{id}/related", httpx.H(h.related))
+}
+
+type redactIn struct {
+	Text string `json:"text"`
+}
+
+func (h *API) redact(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	raw, err := httpx.DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(raw)
+	var in redactIn
+	if err := httpx.DecodeValue(w, "redact", b, &in); err != nil {
+		return err
+	}
+	c, err := h.s.RedactComment(r.Context(), id, cid, in.Text)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"comment": commentJSON(r.Context(), c)})
+}
+
+func (h *API) redactAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(r, "atid")
+	if err != nil {
+		return err
+	}
+	c, err := h.s.RedactAttachment(r.Context(), id, cid, aid)
+	if err != nil {
+		return err
+	}
+	for _, at := range c.Attachments {
+		if at.ID == aid {
+			return httpx.JSON(w, http.StatusOK, httpx.M{"attachment": AttachmentJSON(r.Context(), at)})
+		}
+	}
+	return errs.NotFoundf("Not found")
+}
+
+func (h *API) related(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	incidents, sources, err := h.s.Related(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_related": httpx.M{"topic_id": nil, "jira_issue_ids": []any{},
+		"followup_source_ids": sources, "from_archive": false, "incidents": incidents, "twitter": nil}})
+}

@@ -149,6 +149,11 @@ func auditJSON(ctx context.Context, au Audit, comments map[int64]Comment) httpx.
 		case "CommentPrivacyChange":
 			m["comment_id"] = e.CommentID
 			m["public"] = e.Value
+		case "CommentRedactionEvent":
+			m["comment_id"] = e.CommentID
+		case "AttachmentRedactionEvent":
+			m["comment_id"] = e.CommentID
+			m["attachment_id"] = e.Value
 		default:
 			m["field_name"] = e.FieldName
 			m["value"] = e.Value
