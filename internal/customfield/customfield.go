@@ -33,11 +33,8 @@ func Validate(d Def, v any) (any, string) {
 	}
 	switch d.Type {
 	case "text", "textarea":
-		switch x := v.(type) {
-		case string:
-			return x, ""
-		case float64:
-			return strconv.FormatFloat(x, 'f', -1, 64), ""
+		if s, ok := v.(string); ok {
+			return s, ""
 		}
 		return nil, "must be text"
 	case "regexp":
@@ -142,11 +139,7 @@ func Validate(d Def, v any) (any, string) {
 	case "multiselect":
 		arr, ok := v.([]any)
 		if !ok {
-			if s, isStr := v.(string); isStr && s != "" {
-				arr = []any{s}
-			} else {
-				return nil, "must be a list of option values"
-			}
+			return nil, "must be a list of option values"
 		}
 		out := []string{}
 		seen := map[string]bool{}

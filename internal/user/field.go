@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"parley/internal/auth"
+	"parley/internal/customfield"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/opt"
@@ -87,125 +86,14 @@ type OptionInput struct {
 
 var fieldKeyPattern = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
 
-// validateValue checks one custom field value against its definition and
-// returns the value to store (normalised) or a validation message.
+// validateValue checks one value against its definition with the shared
+// custom-field rules.
 func validateValue(f Field, v any) (any, string) {
-	if v == nil {
-		return nil, ""
+	d := customfield.Def{Type: f.Type, Regexp: f.RegexpForValidation}
+	for _, o := range f.Options {
+		d.Options = append(d.Options, o.Value)
 	}
-	switch f.Type {
-	case "text", "textarea":
-		s, ok := v.(string)
-		if !ok {
-			return nil, "must be text"
-		}
-		return s, ""
-	case "regexp":
-		s, ok := v.(string)
-		if !ok {
-			return nil, "must be text"
-		}
-		if f.RegexpForValidation != nil && *f.RegexpForValidation != "" {
-			re, err := regexp.Compile(*f.RegexpForValidation)
-			if err == nil && !re.MatchString(s) {
-				return nil, "is invalid"
-			}
-		}
-		return s, ""
-	case "checkbox":
-		switch x := v.(type) {
-		case bool:
-			return x, ""
-		case string:
-			if b, err := strconv.ParseBool(x); err == nil {
-				return b, ""
-			}
-		}
-		return nil, "must be true or false"
-	case "integer":
-		switch x := v.(type) {
-		case float64:
-			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-				return nil, "must be an integer"
-			}
-			return int64(x), ""
-		case string:
-			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
-				return n, ""
-			}
-		}
-		return nil, "must be an integer"
-	case "decimal":
-		switch x := v.(type) {
-		case float64:
-			return x, ""
-		case string:
-			if n, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
-				return n, ""
-			}
-		}
-		return nil, "must be a number"
-	case "date":
-		s, ok := v.(string)
-		if !ok {
-			return nil, "must be a date (YYYY-MM-DD)"
-		}
-		if t, err := time.Parse("2006-01-02", s); err == nil {
-			return t.Format("2006-01-02"), ""
-		}
-		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t.UTC().Format("2006-01-02"), ""
-		}
-		return nil, "must be a date (YYYY-MM-DD)"
-	case "dropdown", "tagger":
-		s, ok := v.(string)
-		if !ok {
-			return nil, "must be one of the field's option values"
-		}
-		if s == "" {
-			return nil, ""
-		}
-		for _, o := range f.Options {
-			if o.Value == s {
-				return s, ""
-			}
-		}
-		return nil, "must be one of the field's option values"
-	case "multiselect":
-		arr, ok := v.([]any)
-		if !ok {
-			return nil, "must be a list of option values"
-		}
-		out := []string{}
-		for _, it := range arr {
-			s, ok := it.(string)
-			found := false
-			for _, o := range f.Options {
-				if ok && o.Value == s {
-					found = true
-				}
-			}
-			if !found {
-				return nil, "must be a list of option values"
-			}
-			out = append(out, s)
-		}
-		sort.Strings(out)
-		return out, ""
-	case "lookup":
-		switch x := v.(type) {
-		case float64:
-			if x == math.Trunc(x) && x > 0 {
-				return int64(x), ""
-			}
-		case string:
-			if n, err := strconv.ParseInt(x, 10, 64); err == nil && n > 0 {
-				return n, ""
-			}
-		}
-		return nil, "must be a record id"
-	}
-	return nil, "has an unknown type"
+	return customfield.Validate(d, v)
 }
 
 // applyFieldValues merges sent values into cur after validating each

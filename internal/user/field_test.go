@@ -88,7 +88,7 @@ func TestUserFieldValues(t *testing.T) {
 			{"dropdown unknown value", `{"f_drop": "bronze"}`, nil, invalid("f_drop")},
 			{"dropdown empty clears", `{"f_drop": ""}`, map[string]any{}, nil},
 			{"multiselect is sorted", `{"f_multi": ["red", "blue"]}`, map[string]any{"f_multi": []any{"blue", "red"}}, nil},
-			{"multiselect empty", `{"f_multi": []}`, map[string]any{"f_multi": []any{}}, nil},
+			{"multiselect empty clears the value", `{"f_multi": []}`, map[string]any{}, nil},
 			{"multiselect unknown value", `{"f_multi": ["red", "pink"]}`, nil, invalid("f_multi")},
 			{"multiselect not a list", `{"f_multi": "red"}`, nil, invalid("f_multi")},
 			{"lookup id", `{"f_look": 12}`, map[string]any{"f_look": 12.0}, nil},
