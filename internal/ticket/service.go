@@ -605,6 +605,59 @@ func (s *Service) applyFieldsAndTags(ctx context.Context, ch *change, t *Ticket,
 			}
 		}
 	}
+	// Tags and fields stay in step both ways: removing a field's tag (by
+	// remove_tags or by a tags list without it) clears that field, unless
+	// the same request sets the field.
+	setNow := map[int64]bool{}
+	for _, fv := range sent.V {
+		setNow[int64(fv.ID)] = true
+	}
+	dropped := map[string]bool{}
+	if in.RemoveTags.Set {
+		for _, tag := range normalizeTags(in.RemoveTags.V) {
+			dropped[tag] = true
+		}
+	}
+	if in.Tags.Set {
+		keep := map[string]bool{}
+		for _, tag := range normalizeTags(in.Tags.V) {
+			keep[tag] = true
+		}
+		for tag := range before {
+			if !keep[tag] {
+				dropped[tag] = true
+			}
+		}
+	}
+	for fid, val := range t.Fields {
+		f, ok := ch.fields[fid]
+		if !ok || setNow[fid] {
+			continue
+		}
+		for _, tag := range customfield.Tags(f.Type, f.Tag, val) {
+			if !dropped[tag] {
+				continue
+			}
+			switch f.Type {
+			case "multiselect":
+				rest := []string{}
+				for _, o := range customfield.Tags(f.Type, nil, val) {
+					if o != tag {
+						rest = append(rest, o)
+					}
+				}
+				if len(rest) == 0 {
+					delete(t.Fields, fid)
+				} else {
+					t.Fields[fid] = rest
+				}
+			case "checkbox":
+				t.Fields[fid] = false
+			default:
+				delete(t.Fields, fid)
+			}
+		}
+	}
 	tags := map[string]bool{}
 	base := t.Tags
 	if in.Tags.Set {
