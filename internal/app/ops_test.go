@@ -165,3 +165,26 @@ func TestRateLimit(t *testing.T) {
 		}
 	}, apptest.WithRateLimit(5))
 }
+
+// TestUnknownKeysWarn: keys an endpoint ignores are reported in
+// x-zendesk-api-warn (an echoed id on a single update, unknown keys).
+func TestUnknownKeysWarn(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Server) {
+		tn := s.Default
+		path := "/api/v2/users/" + strconv.FormatInt(tn.OwnerID, 10) + ".json"
+		r := s.Do(t, apptest.Request{Method: "PUT", Path: path, Auth: tn.TokenAuth(),
+			Body: map[string]any{"user": map[string]any{"id": tn.OwnerID, "notes": "hi", "favourite_colour": "blue", "url": "x"}}})
+		if r.Status != 200 {
+			t.Fatalf("update: %d %s", r.Status, r.Body)
+		}
+		warn := strings.Join(r.Header.Values("X-Zendesk-Api-Warn"), " ")
+		for _, k := range []string{`"id"`, `"favourite_colour"`, `"url"`} {
+			if !strings.Contains(warn, k) {
+				t.Errorf("x-zendesk-api-warn %q lacks %s", warn, k)
+			}
+		}
+		if strings.Contains(warn, `"notes"`) {
+			t.Errorf("accepted key warned about: %q", warn)
+		}
+	})
+}

@@ -286,7 +286,7 @@ func (h *API) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in Input
-	if err := httpx.Decode(w, r, "ticket", &in); err != nil {
+	if err := httpx.DecodeUpdate(w, r, "ticket", &in, "id"); err != nil {
 		return err
 	}
 	t, au, err := h.s.Update(withMeta(r).Context(), id, in)

@@ -1,11 +1,9 @@
 package ticket
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -173,63 +171,12 @@ func (h *API) purge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.s.Purge(r.Context(), id); err != nil {
+	st, err := h.s.StartPurge(r.Context(), id)
+	if err != nil {
 		return err
 	}
-	return httpx.NoContent(w)
-}
-
-const exportMax = 1000
-
-func startTime(r *http.Request) (time.Time, error) {
-	s := r.URL.Query().Get("start_time")
-	n, err := strconv.ParseInt(s, 10, 64)
-	if s == "" || err != nil || n < 0 {
-		return time.Time{}, errs.E(errs.BadRequest, "start_time must be a unix timestamp").WithCode("InvalidValue")
-	}
-	t := time.Unix(n, 0).UTC()
-	// A next_page link may carry the current second or the next one; only
-	// a start_time clearly in the future is refused.
-	if t.After(time.Now().Add(5 * time.Second)) {
-		return time.Time{}, errs.E(errs.BadRequest, "start_time cannot be in the future").WithCode("InvalidValue")
-	}
-	return t, nil
-}
-
-func perPage(r *http.Request) (int, error) {
-	s := r.URL.Query().Get("per_page")
-	if s == "" {
-		return exportMax, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, errs.E(errs.BadRequest, "per_page must be a positive integer").WithCode("InvalidPaginationParameter")
-	}
-	if n > exportMax {
-		n = exportMax
-	}
-	return n, nil
-}
-
-func exportURL(r *http.Request, set map[string]string, drop ...string) string {
-	q := r.URL.Query()
-	for _, d := range drop {
-		q.Del(d)
-	}
-	for k, v := range set {
-		q.Set(k, v)
-	}
-	return httpx.BaseURL(r.Context()) + r.URL.Path + httpx.Suffix(r.Context()) + "?" + q.Encode()
-}
-
-// nextStart is the start_time of the following time-based page: the last
-// record's second, or the second after when the whole page shared the
-// start second (the service returned every record of it).
-func nextStart(since time.Time, last time.Time) int64 {
-	if last.Unix() <= since.Unix() {
-		return since.Unix() + 1
-	}
-	return last.Unix()
+	// Zendesk answers a permanent deletion with a job status.
+	return bulk.Write(w, r, st)
 }
 
 func exportTicket(r *http.Request, t Ticket) httpx.M {
@@ -239,11 +186,11 @@ func exportTicket(r *http.Request, t Ticket) httpx.M {
 }
 
 func (h *API) incremental(w http.ResponseWriter, r *http.Request) error {
-	since, err := startTime(r)
+	since, err := httpx.StartTime(r)
 	if err != nil {
 		return err
 	}
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
@@ -259,44 +206,25 @@ func (h *API) incremental(w http.ResponseWriter, r *http.Request) error {
 	}
 	var next any
 	if !end {
-		endTime = nextStart(since, ts[len(ts)-1].UpdatedAt)
-		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+		endTime = httpx.NextStart(since, ts[len(ts)-1].UpdatedAt)
+		next = httpx.Link(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"tickets": out, "count": len(out), "end_of_stream": end,
 		"end_time": endTime, "next_page": next})
 }
 
-func encodeCursor(t time.Time, id int64) string {
-	return base64.URLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
-}
-
-func decodeCursor(s string) (time.Time, int64, error) {
-	bad := errs.E(errs.BadRequest, "the cursor is not valid").WithCode("InvalidPaginationParameter")
-	b, err := base64.URLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	ts, ids, ok := strings.Cut(string(b), "|")
-	t, err1 := time.Parse(time.RFC3339Nano, ts)
-	id, err2 := strconv.ParseInt(ids, 10, 64)
-	if !ok || err1 != nil || err2 != nil || id < 0 {
-		return time.Time{}, 0, bad
-	}
-	return t, id, nil
-}
-
 func (h *API) incrementalCursor(w http.ResponseWriter, r *http.Request) error {
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
 	var at time.Time
 	var after int64
 	if c := r.URL.Query().Get("cursor"); c != "" {
-		if at, after, err = decodeCursor(c); err != nil {
+		if at, after, err = httpx.DecodeExportCursor(c); err != nil {
 			return err
 		}
-	} else if at, err = startTime(r); err != nil {
+	} else if at, err = httpx.StartTime(r); err != nil {
 		return err
 	}
 	ts, end, err := h.s.ExportAfter(r.Context(), at, after, n)
@@ -309,19 +237,19 @@ func (h *API) incrementalCursor(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, exportTicket(r, t))
 		lastAt, lastID = t.UpdatedAt, t.ID
 	}
-	cur := encodeCursor(lastAt, lastID)
+	cur := httpx.EncodeExportCursor(lastAt, lastID)
 	return httpx.JSON(w, http.StatusOK, httpx.M{"tickets": out, "after_cursor": cur, "before_cursor": nil,
-		"after_url": exportURL(r, map[string]string{"cursor": cur}, "start_time"), "before_url": nil, "end_of_stream": end})
+		"after_url": httpx.Link(r, map[string]string{"cursor": cur}, "start_time"), "before_url": nil, "end_of_stream": end})
 }
 
 // incrementalEvents is the ticket events stream: one entry per audit with
 // its changes as child events (comments only with include=comment_events).
 func (h *API) incrementalEvents(w http.ResponseWriter, r *http.Request) error {
-	since, err := startTime(r)
+	since, err := httpx.StartTime(r)
 	if err != nil {
 		return err
 	}
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
@@ -359,8 +287,8 @@ func (h *API) incrementalEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	var next any
 	if !end {
-		endTime = nextStart(since, aus[len(aus)-1].CreatedAt)
-		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+		endTime = httpx.NextStart(since, aus[len(aus)-1].CreatedAt)
+		next = httpx.Link(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_events": out, "count": len(out), "end_of_stream": end,
 		"end_time": endTime, "next_page": next})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"parley/internal/auth"
@@ -18,6 +19,7 @@ const (
 	OpDestroyMany = "tickets.destroy_many"
 	OpMerge       = "tickets.merge"
 	OpSpamMany    = "tickets.mark_many_as_spam"
+	OpPurge       = "tickets.purge"
 )
 
 // MergeGuard lets another room refuse a merge (shared tickets cannot be
@@ -88,6 +90,16 @@ func (s *Service) RegisterBulk(b *bulk.Service) {
 		}
 		return map[string]any{"id": id, "action": "spam", "status": "Marked as spam", "success": true}, nil
 	})
+	b.Register(OpPurge, "Delete Ticket Permanently", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
+		var id int64
+		if err := json.Unmarshal(item, &id); err != nil {
+			return nil, errs.Invalidf("id", "InvalidValue", "The item must be a ticket id")
+		}
+		if err := s.Purge(ctx, id); err != nil {
+			return nil, err
+		}
+		return map[string]any{"id": id, "action": "delete", "status": "Deleted", "success": true}, nil
+	})
 	b.Register(OpMerge, "Merge Tickets", func(ctx context.Context, i int, item json.RawMessage) (map[string]any, error) {
 		var m mergeArgs
 		if err := json.Unmarshal(item, &m); err != nil {
@@ -126,4 +138,17 @@ func (s *Service) StartBulk(ctx context.Context, op string, items []json.RawMess
 		return bulk.Status{}, fmt.Errorf("ticket: bulk operations are not wired")
 	}
 	return s.bulk.Start(ctx, op, items)
+}
+
+// StartPurge checks the ticket is deleted and an admin asks, then queues
+// its permanent deletion.
+func (s *Service) StartPurge(ctx context.Context, id int64) (bulk.Status, error) {
+	a, err := auth.RequireAdmin(ctx)
+	if err != nil {
+		return bulk.Status{}, err
+	}
+	if _, err := s.deletedTicket(ctx, a.AccountID, id); err != nil {
+		return bulk.Status{}, err
+	}
+	return s.StartBulk(ctx, OpPurge, []json.RawMessage{json.RawMessage(strconv.FormatInt(id, 10))})
 }

@@ -83,7 +83,7 @@ func (s *Service) ExportEvents(ctx context.Context, since time.Time, limit int) 
 	return append(aus[:limit], rest...), false, nil
 }
 
-// Deleted lists soft-deleted tickets (agents), newest deletion first.
+// Deleted lists soft-deleted tickets (agents), by id.
 func (s *Service) Deleted(ctx context.Context, p db.Page) ([]Ticket, int64, bool, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {

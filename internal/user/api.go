@@ -376,7 +376,7 @@ func (h *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in Input
-	if err := httpx.Decode(w, r, "user", &in); err != nil {
+	if err := httpx.DecodeUpdate(w, r, "user", &in, "id"); err != nil {
 		return err
 	}
 	u, err := h.s.UpdateUser(r.Context(), id, in)

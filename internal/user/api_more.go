@@ -1,7 +1,6 @@
 package user
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -296,7 +295,7 @@ func (h *API) updateOrg(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in OrgInput
-	if err := httpx.Decode(w, r, "organization", &in); err != nil {
+	if err := httpx.DecodeUpdate(w, r, "organization", &in, "id"); err != nil {
 		return err
 	}
 	o, err := h.s.UpdateOrganization(r.Context(), id, in)
@@ -923,59 +922,12 @@ func (h *API) showRole(w http.ResponseWriter, r *http.Request) error {
 
 // --- incremental exports ---
 
-const exportMax = 1000
-
-// startTime parses start_time (unix seconds).
-func startTime(r *http.Request) (time.Time, error) {
-	s := r.URL.Query().Get("start_time")
-	if s == "" {
-		return time.Time{}, errs.E(errs.BadRequest, "start_time is required").WithCode("InvalidValue")
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, errs.E(errs.BadRequest, "start_time must be a unix timestamp").WithCode("InvalidValue")
-	}
-	t := time.Unix(n, 0).UTC()
-	// A next_page link may carry the current second or the next one; only
-	// a start_time clearly in the future is refused.
-	if t.After(time.Now().Add(5 * time.Second)) {
-		return time.Time{}, errs.E(errs.BadRequest, "start_time cannot be in the future").WithCode("InvalidValue")
-	}
-	return t, nil
-}
-
-func perPage(r *http.Request) (int, error) {
-	s := r.URL.Query().Get("per_page")
-	if s == "" {
-		return exportMax, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, errs.E(errs.BadRequest, "per_page must be a positive integer").WithCode("InvalidPaginationParameter")
-	}
-	if n > exportMax {
-		n = exportMax
-	}
-	return n, nil
-}
-
-func exportURL(r *http.Request, set map[string]string, drop ...string) string {
-	q := r.URL.Query()
-	for _, d := range drop {
-		q.Del(d)
-	}
-	for k, v := range set {
-		q.Set(k, v)
-	}
-	return httpx.BaseURL(r.Context()) + r.URL.Path + httpx.Suffix(r.Context()) + "?" + q.Encode()
-}
-
 func (h *API) incrementalUsers(w http.ResponseWriter, r *http.Request) error {
-	since, err := startTime(r)
+	since, err := httpx.StartTime(r)
 	if err != nil {
 		return err
 	}
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
@@ -992,26 +944,23 @@ func (h *API) incrementalUsers(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, m)
 		endTime = u.UpdatedAt.Unix()
 	}
-	if !end && endTime == since.Unix() {
-		// The whole page is in since's second and holds all of it (see
-		// ExportUsersSince); starting the next page there again would
-		// return this page forever.
-		endTime++
+	if !end {
+		endTime = httpx.NextStart(since, time.Unix(endTime, 0))
 	}
 	var next any
 	if !end {
-		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+		next = httpx.Link(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"users": out, "count": len(out), "end_of_stream": end,
 		"end_time": endTime, "next_page": next})
 }
 
 func (h *API) incrementalOrgs(w http.ResponseWriter, r *http.Request) error {
-	since, err := startTime(r)
+	since, err := httpx.StartTime(r)
 	if err != nil {
 		return err
 	}
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
@@ -1033,52 +982,27 @@ func (h *API) incrementalOrgs(w http.ResponseWriter, r *http.Request) error {
 	}
 	var next any
 	if !end {
-		next = exportURL(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
+		next = httpx.Link(r, map[string]string{"start_time": strconv.FormatInt(endTime, 10)})
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"organizations": out, "count": len(out), "end_of_stream": end,
 		"end_time": endTime, "next_page": next})
-}
-
-func encodeExportCursor(t time.Time, id int64) string {
-	return base64.URLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
-}
-
-func decodeExportCursor(s string) (time.Time, int64, error) {
-	bad := errs.E(errs.BadRequest, "the cursor is not valid").WithCode("InvalidPaginationParameter")
-	b, err := base64.URLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	ts, ids, ok := strings.Cut(string(b), "|")
-	if !ok {
-		return time.Time{}, 0, bad
-	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	id, err := strconv.ParseInt(ids, 10, 64)
-	if err != nil || id < 0 {
-		return time.Time{}, 0, bad
-	}
-	return t, id, nil
 }
 
 // incrementalUsersCursor is the cursor-based user export: start_time for
 // the first page, then cursor=after_cursor. The after cursor is always
 // returned so a consumer can resume later from the end of the stream.
 func (h *API) incrementalUsersCursor(w http.ResponseWriter, r *http.Request) error {
-	n, err := perPage(r)
+	n, err := httpx.ExportPerPage(r)
 	if err != nil {
 		return err
 	}
 	var at time.Time
 	var afterID int64
 	if c := r.URL.Query().Get("cursor"); c != "" {
-		if at, afterID, err = decodeExportCursor(c); err != nil {
+		if at, afterID, err = httpx.DecodeExportCursor(c); err != nil {
 			return err
 		}
-	} else if at, err = startTime(r); err != nil {
+	} else if at, err = httpx.StartTime(r); err != nil {
 		return err
 	}
 	us, end, err := h.s.ExportUsersAfter(r.Context(), at, afterID, n)
@@ -1094,9 +1018,9 @@ func (h *API) incrementalUsersCursor(w http.ResponseWriter, r *http.Request) err
 		out = append(out, m)
 		lastAt, lastID = u.UpdatedAt, u.ID
 	}
-	after := encodeExportCursor(lastAt, lastID)
+	after := httpx.EncodeExportCursor(lastAt, lastID)
 	return httpx.JSON(w, http.StatusOK, httpx.M{"users": out, "after_cursor": after, "before_cursor": nil,
-		"after_url": exportURL(r, map[string]string{"cursor": after}, "start_time"), "before_url": nil, "end_of_stream": end})
+		"after_url": httpx.Link(r, map[string]string{"cursor": after}, "start_time"), "before_url": nil, "end_of_stream": end})
 }
 
 // userGM loads a group membership and checks it belongs to the user in

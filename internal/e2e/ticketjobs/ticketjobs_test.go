@@ -96,7 +96,7 @@ func TestBulk(t *testing.T) {
 			t.Fatalf("restored: %v", tk)
 		}
 		e.must(204, "DELETE", "/api/v2/tickets/2.json", nil)
-		e.must(204, "DELETE", "/api/v2/deleted_tickets/2.json", nil)
+		e.job(e.must(200, "DELETE", "/api/v2/deleted_tickets/2.json", nil))
 		if r := e.do("PUT", "/api/v2/deleted_tickets/2/restore.json", nil); r.Status != 404 {
 			t.Fatalf("restore after purge: %d", r.Status)
 		}

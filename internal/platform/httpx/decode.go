@@ -51,6 +51,33 @@ func Decode(w http.ResponseWriter, r *http.Request, root string, dst any) error 
 	return DecodeValue(w, root, v, dst)
 }
 
+// DecodeUpdate is Decode for a single-record update: keys that only
+// address records in bulk bodies (id) are read-only here, so they are
+// ignored and reported in x-zendesk-api-warn as Zendesk does.
+func DecodeUpdate(w http.ResponseWriter, r *http.Request, root string, dst any, readOnly ...string) error {
+	raw, err := DecodeRaw(r)
+	if err != nil {
+		return err
+	}
+	v, ok := raw[root]
+	if !ok || isNull(v) {
+		return errs.Ef(errs.BadRequest, "param is missing or the value is empty: %s", root).WithCode("ParameterMissing")
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(v, &keys) == nil {
+		var warn []string
+		for _, k := range readOnly {
+			if _, ok := keys[k]; ok {
+				delete(keys, k)
+				warn = append(warn, k)
+			}
+		}
+		Warn(w, warn)
+		v, _ = json.Marshal(keys)
+	}
+	return DecodeValue(w, root, v, dst)
+}
+
 // DecodeRaw reads the body as a JSON object of raw values.
 func DecodeRaw(r *http.Request) (map[string]json.RawMessage, error) {
 	b, err := ReadBody(r)
