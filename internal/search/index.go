@@ -1,0 +1,116 @@
+package search
+
+import (
+	"strings"
+
+	"parley/internal/platform/db"
+)
+
+// The full-text indexes, one per searchable document kind. They are kept by
+// the database itself in the transaction of every write (SQLite triggers
+// feeding contentless FTS5 tables; PostgreSQL GIN indexes over a tsvector
+// expression), so no room that writes these tables has to know about
+// search. migrations/{sqlite,postgres}/0003_search.sql create them; the
+// expressions below must stay identical to the index expressions there, or
+// PostgreSQL stops using the indexes (TestPostgresUsesSearchIndexes checks).
+
+// doc describes one indexed document kind.
+type doc struct {
+	// table holds the records.
+	table string
+	// fts is the SQLite FTS5 table. Its rowid is the record's id, except
+	// for tickets (keyed): account_id * ticketKeySpan + id, because ticket
+	// ids are numbered per account.
+	fts   string
+	keyed bool
+	// parts are the FTS5 column names, in order; on PostgreSQL part i
+	// carries weight A, B, C, D (i = 0..3).
+	parts []string
+	// cols are the source columns of the parts, in the same order.
+	cols []string
+}
+
+// ticketKeySpan separates the FTS5 rowids of two accounts' tickets.
+const ticketKeySpan = 1 << 32
+
+var (
+	ticketDoc  = doc{table: "tickets", fts: "tickets_fts", keyed: true, parts: []string{"subject", "description"}, cols: []string{"subject", "description"}}
+	commentDoc = doc{table: "ticket_comments", fts: "ticket_comments_fts", parts: []string{"body"}, cols: []string{"plain_body"}}
+	userDoc    = doc{table: "users", fts: "users_fts", parts: []string{"name", "email", "notes", "details"}, cols: []string{"name", "email", "notes", "details"}}
+	orgDoc     = doc{table: "organizations", fts: "organizations_fts", parts: []string{"name", "details", "notes"}, cols: []string{"name", "details", "notes"}}
+	groupDoc   = doc{table: "groups", fts: "groups_fts", parts: []string{"name", "description"}, cols: []string{"name", "description"}}
+)
+
+const weightLetters = "ABCD"
+
+// pgVector is the tsvector expression of the document in row alias.
+func (d doc) pgVector(alias string) string {
+	one := func(col string) string {
+		return "to_tsvector('simple', parley_search_doc(" + alias + "." + col + "))"
+	}
+	if len(d.cols) == 1 {
+		return one(d.cols[0])
+	}
+	parts := make([]string, len(d.cols))
+	for i, c := range d.cols {
+		parts[i] = "setweight(" + one(c) + ", '" + weightLetters[i:i+1] + "')"
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}
+
+// part returns the index of a part name, or -1.
+func (d doc) part(name string) int {
+	for i, p := range d.parts {
+		if p == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// match is a condition on row alias (whose id column is the record's id)
+// that holds when part (or any part when "") of the document matches q.
+// q must not be empty.
+func (c *compiler) match(d doc, alias, part string, q textQuery) string {
+	return alias + ".id IN (" + c.matchIDs(d, part, q) + ")"
+}
+
+// matchIDs selects the ids of the account's records of kind d whose part
+// matches q: from the FTS5 table on SQLite (the ticket rowids limited to
+// the account's range), through the GIN index on PostgreSQL. A set of ids
+// rather than a condition on the outer row lets both engines start from
+// the index hits and combine sets (ticket text UNION comments).
+func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
+	if c.dialect == db.Postgres {
+		return "SELECT ft.id FROM " + d.table + " ft WHERE ft.account_id = $1 AND " + c.matchCond(d, "ft", part, q)
+	}
+	col, _ := c.partOf(d, part, q)
+	m := c.arg(q.fts5(col))
+	if d.keyed {
+		base := c.arg(c.account * ticketKeySpan)
+		return "SELECT rowid - " + base + " FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m +
+			" AND rowid >= " + base + " AND rowid < " + base + " + 4294967296"
+	}
+	return "SELECT rowid FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m
+}
+
+// matchCond is match as a condition on the row alias of d's table itself.
+func (c *compiler) matchCond(d doc, alias, part string, q textQuery) string {
+	if c.dialect == db.Postgres {
+		_, weights := c.partOf(d, part, q)
+		return d.pgVector(alias) + " @@ to_tsquery('simple', " + c.arg(q.tsquery(weights)) + ")"
+	}
+	return c.match(d, alias, part, q)
+}
+
+// partOf is the FTS5 column and the tsquery weights that stand for part
+// ("": any part; a phrase must still lie within one part).
+func (c *compiler) partOf(d doc, part string, q textQuery) (col, weights string) {
+	if i := d.part(part); i >= 0 {
+		return part, weightLetters[i : i+1]
+	}
+	if len(q.tokens) > 1 && len(d.parts) > 1 {
+		return "", weightLetters[:len(d.parts)]
+	}
+	return "", ""
+}
