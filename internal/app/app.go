@@ -48,6 +48,7 @@ type App struct {
 	Users    *user.Service
 	Tokens   *auth.Tokens
 	Tickets  *ticket.Service
+	Search   *search.Service
 	Bulk     *bulk.Service
 	Jobs     *jobs.Queue
 	Limiter  *ratelimit.Limiter
@@ -150,6 +151,8 @@ func (a *App) wire() {
 		ticket.Options{UploadLimit: cfg.UploadLimit})
 	a.Users.SetCounters(a.Tickets)
 	a.Tickets.RegisterBulk(a.Bulk)
+	a.Search = search.NewService(a.DB, a.Clock, a.Tickets, a.Users)
+	a.Users.SetSearcher(a.Search)
 	a.Limiter = ratelimit.New(a.DB, a.Clock, a.Log)
 
 	workers := river.NewWorkers()
@@ -202,7 +205,7 @@ func (a *App) routes() chi.Router {
 			auth.NewTokensAPI(a.Tokens),
 			bulk.NewAPI(a.Bulk),
 			user.NewAPI(a.Users),
-			search.NewAPI(search.NewService(a.DB, a.Clock, a.Tickets, a.Users)),
+			search.NewAPI(a.Search),
 			tickets,
 		} {
 			room.Routes(r)

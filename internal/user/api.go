@@ -448,15 +448,30 @@ func (h *API) searchUsers(w http.ResponseWriter, r *http.Request) error {
 	if query == "" && ext == "" {
 		return errs.E(errs.BadRequest, "Parameter query or external_id is required").WithCode("ParameterMissing")
 	}
-	l, err := httpx.ParseList(r, userSorts, "id")
+	if query == "" {
+		l, err := httpx.ParseList(r, userSorts, "id")
+		if err != nil {
+			return err
+		}
+		us, total, more, err := h.s.ListUsers(r.Context(), Filter{ExternalID: ext}, l.Page)
+		if err != nil {
+			return err
+		}
+		return h.usersPage(w, r, l, "users", us, total, more)
+	}
+	// A query runs through the search language; like /search, offset pages only.
+	if httpx.IsCursor(r) {
+		return errs.E(errs.BadRequest, "page must be an integer").WithCode("InvalidPaginationParameter")
+	}
+	l, err := httpx.ParseList(r, nil, "id")
 	if err != nil {
 		return err
 	}
-	us, total, more, err := h.s.ListUsers(r.Context(), Filter{Query: query, ExternalID: ext}, l.Page)
+	us, total, err := h.s.SearchUsers(r.Context(), query, l.PageNum, l.PerPage)
 	if err != nil {
 		return err
 	}
-	return h.usersPage(w, r, l, "users", us, total, more)
+	return h.usersPage(w, r, l, "users", us, total, false)
 }
 
 func (h *API) autocompleteUsers(w http.ResponseWriter, r *http.Request) error {

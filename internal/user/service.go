@@ -20,6 +20,12 @@ type RelatedCounter interface {
 	OrganizationTicketCount(ctx context.Context, accountID, orgID int64) (int64, error)
 }
 
+// QuerySearcher runs the full search language (the search room), so
+// /users/search?query= understands everything /search does.
+type QuerySearcher interface {
+	SearchIDs(ctx context.Context, resultType, query string, page, perPage int) ([]int64, int64, error)
+}
+
 // Service holds the rules about people.
 type Service struct {
 	d        *db.DB
@@ -28,6 +34,7 @@ type Service struct {
 	bulk     *bulk.Service
 	argon    auth.Argon2
 	counters RelatedCounter
+	searcher QuerySearcher
 }
 
 // Options configure the user service.
@@ -46,6 +53,43 @@ func NewService(d *db.DB, c clock.Clock, log *slog.Logger, b *bulk.Service, o Op
 		b.SetActors(s)
 	}
 	return s
+}
+
+// SetSearcher wires the search room for /users/search?query=.
+func (s *Service) SetSearcher(q QuerySearcher) { s.searcher = q }
+
+// SearchUsers runs a users query through the search room when it is
+// wired (else the built-in subset) and returns one offset page in result
+// order with the total.
+func (s *Service) SearchUsers(ctx context.Context, query string, page, perPage int) ([]User, int64, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.searcher == nil {
+		us, total, _, err := s.ListUsers(ctx, Filter{Query: query}, db.Page{Limit: perPage, Offset: (page - 1) * perPage})
+		return us, total, err
+	}
+	ids, total, err := s.searcher.SearchIDs(ctx, "user", query, page, perPage)
+	if err != nil || len(ids) == 0 {
+		return []User{}, total, err
+	}
+	args := []any{}
+	found, err := s.queryUsers(ctx, `SELECT `+userCols+` FROM users u WHERE `+s.userWhere(a.AccountID, Filter{IDs: ids}, &args), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := map[int64]User{}
+	for _, u := range found {
+		byID[u.ID] = u
+	}
+	out := make([]User, 0, len(ids))
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			out = append(out, u)
+		}
+	}
+	return out, total, nil
 }
 
 // SetCounters wires the ticket counts for /related endpoints.
