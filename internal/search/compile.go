@@ -24,17 +24,22 @@ import (
 //   - Dates are taken in UTC; the account time zone is ignored. created:D
 //     is the UTC day D. Relative dates count back from the service clock.
 //   - Text: see text.go. Bare words match any part of a ticket (subject,
-//     description, comments), user (name, email, notes, details),
+//     description, comments), user (name, primary email, notes, details),
 //     organization (name, details, notes) or group (name, description).
 //   - People (assignee, requester, submitter, cc, follower, commenter) are
 //     named by id, by email (exact, or a prefix with *), by name (the words
 //     of the user's name, as text), or me. Organizations and groups are
 //     named by id or by the words of their name.
 //   - custom_field_<id>:<v> and fieldvalue:<v> match a stored string,
-//     number or boolean equal to v (strings without regard to ASCII case on
-//     SQLite, to case on PostgreSQL), or a multiselect value holding v; v*
-//     matches string prefixes. Only ':' is supported.
+//     number or boolean equal to v, or a multiselect value holding v; v*
+//     matches string prefixes; only ':' is supported. User and organization
+//     custom fields work the same way under their keys (plan:gold).
+//   - Case is folded as the engine's lower() folds it where a value is
+//     compared rather than searched as text (custom fields, via, recipient,
+//     external ids of users and organizations, form names): ASCII only on
+//     SQLite, Unicode on PostgreSQL. Ticket external_id is exact.
 //   - has_attachment:true matches tickets with an attachment on a comment.
+//   - type:topic is valid and matches nothing (there are no forum topics).
 //   - A key unknown for the requested type, a value a key cannot take, or a
 //     comparison a key does not support is an "invalid" error. Without
 //     type:, a type that does not know a key simply cannot match; only when
@@ -195,7 +200,7 @@ func (c *compiler) text(rt ResultType, q textQuery, ticketID int64) string {
 	}
 	switch rt {
 	case ResultTicket:
-		cond := "t.id IN (" + c.matchIDs(ticketDoc, "", q) + " UNION " + c.commentTickets(q) + ")"
+		cond := c.in("t.id", c.matchIDs(ticketDoc, "", q)+" UNION "+c.commentTickets(q))
 		if ticketID > 0 {
 			cond = "(t.id = " + c.arg(ticketID) + " OR " + cond + ")"
 		}
@@ -406,15 +411,15 @@ func (c *compiler) tags(p Property, idCol, sub, tagCol string) (string, error) {
 	v := p.Value
 	switch v.Kind {
 	case ValueNone:
-		return idCol + " NOT IN (" + sub + ")", nil
+		return c.notIn(idCol, sub), nil
 	case ValueMe:
 		return "", noMe(p)
 	}
 	tag := strings.ToLower(v.Text)
 	if v.Prefix {
-		return idCol + " IN (" + sub + " AND " + c.like(tagCol, db.LikeEscape(tag)+"%") + ")", nil
+		return c.in(idCol, sub+" AND "+c.like(tagCol, db.LikeEscape(tag)+"%")), nil
 	}
-	return idCol + " IN (" + sub + " AND " + tagCol + " = " + c.arg(tag) + ")", nil
+	return c.in(idCol, sub+" AND "+tagCol+" = "+c.arg(tag)), nil
 }
 
 // parseID reads a value that is a record id.
@@ -482,9 +487,39 @@ func (c *compiler) groupSet(v Value) (string, bool) {
 		c.match(groupDoc, "sg", "name", q) + ")", true
 }
 
-func in(col, set string, ok bool) string {
+// withAttachment selects the account's tickets with an attachment on a
+// comment.
+const withAttachment = "SELECT sa.ticket_id FROM attachments sa WHERE sa.account_id = $1 AND sa.comment_id IS NOT NULL" +
+	" AND sa.ticket_id IS NOT NULL AND sa.deleted = FALSE"
+
+// in is col IN (sub) for a subquery sub selecting non-null ids. PostgreSQL
+// gets col = ANY(ARRAY(sub)): the subquery runs once, as an InitPlan,
+// instead of being pulled up into a join with the outer query, which keeps
+// planning time flat however many terms a query has (fifty IN-subqueries
+// cost PostgreSQL seconds of planning).
+func (c *compiler) in(col, sub string) string {
+	if c.dialect == db.Postgres {
+		return col + " = ANY(ARRAY(" + sub + "))"
+	}
+	return col + " IN (" + sub + ")"
+}
+
+// notIn is col NOT IN (sub), as in.
+func (c *compiler) notIn(col, sub string) string {
+	if c.dialect == db.Postgres {
+		return col + " <> ALL(ARRAY(" + sub + "))"
+	}
+	return col + " NOT IN (" + sub + ")"
+}
+
+// inSet tests col against a set from userSet, orgSet or groupSet: one id
+// ("($n)") or a subquery ("(SELECT ...)"); !ok matches nothing.
+func (c *compiler) inSet(col, set string, ok bool) string {
 	if !ok {
 		return "FALSE"
+	}
+	if sub, isSub := strings.CutPrefix(set, "(SELECT "); isSub {
+		return c.in(col, "SELECT "+strings.TrimSuffix(sub, ")"))
 	}
 	return col + " IN " + set
 }
@@ -530,10 +565,10 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		}
 		if p.Key == "group" {
 			set, ok := c.groupSet(v)
-			return in(col, set, ok), nil
+			return c.inSet(col, set, ok), nil
 		}
 		set, ok := c.orgSet(v)
-		return in(col, set, ok), nil
+		return c.inSet(col, set, ok), nil
 	case "assignee", "requester", "submitter":
 		if err := ref(p, true); err != nil {
 			return "", err
@@ -543,7 +578,7 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 			return col + " IS NULL", nil
 		}
 		set, ok := c.userSet(v)
-		return in(col, set, ok), nil
+		return c.inSet(col, set, ok), nil
 	case "cc", "follower":
 		if err := ref(p, true); err != nil {
 			return "", err
@@ -554,20 +589,20 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		}
 		sub := "SELECT tu.ticket_id FROM ticket_users tu WHERE tu.account_id = $1 AND tu.kind = '" + kindName + "'"
 		if v.Kind == ValueNone {
-			return "t.id NOT IN (" + sub + ")", nil
+			return c.notIn("t.id", sub), nil
 		}
 		set, ok := c.userSet(v)
-		return "t.id IN (" + sub + " AND " + in("tu.user_id", set, ok) + ")", nil
+		return c.in("t.id", sub+" AND "+c.inSet("tu.user_id", set, ok)), nil
 	case "commenter":
 		if err := ref(p, true); err != nil {
 			return "", err
 		}
 		sub := "SELECT ca.ticket_id FROM ticket_comments ca WHERE ca.account_id = $1"
 		if v.Kind == ValueNone {
-			return "t.id NOT IN (" + sub + ")", nil
+			return c.notIn("t.id", sub), nil
 		}
 		set, ok := c.userSet(v)
-		return "t.id IN (" + sub + " AND " + in("ca.author_id", set, ok) + ")", nil
+		return c.in("t.id", sub+" AND "+c.inSet("ca.author_id", set, ok)), nil
 	case "tags":
 		return c.tags(p, "t.id", "SELECT tg.ticket_id FROM ticket_tags tg WHERE tg.account_id = $1", "tg.tag")
 	case "subject", "description":
@@ -580,7 +615,7 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		if q.empty() {
 			return ignored, nil
 		}
-		return "t.id IN (" + c.commentTickets(q) + ")", nil
+		return c.in("t.id", c.commentTickets(q)), nil
 	case "created":
 		return c.date(p, "t.created_at")
 	case "updated":
@@ -617,7 +652,7 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		} else {
 			cond = "lower(sf.name) = " + c.arg(name)
 		}
-		return "t.ticket_form_id IN (SELECT sf.id FROM ticket_forms sf WHERE sf.account_id = $1 AND " + cond + ")", nil
+		return c.in("t.ticket_form_id", "SELECT sf.id FROM ticket_forms sf WHERE sf.account_id = $1 AND "+cond), nil
 	case "brand":
 		if err := ref(p, false); err != nil {
 			return "", err
@@ -645,13 +680,11 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		switch strings.ToLower(v.Text) {
 		case "true":
 			if v.Kind == ValueWord && !v.Prefix {
-				return "t.id IN (SELECT sa.ticket_id FROM attachments sa WHERE sa.account_id = $1 AND sa.comment_id IS NOT NULL" +
-					" AND sa.ticket_id IS NOT NULL AND sa.deleted = FALSE)", nil
+				return c.in("t.id", withAttachment), nil
 			}
 		case "false":
 			if v.Kind == ValueWord && !v.Prefix {
-				return "t.id NOT IN (SELECT sa.ticket_id FROM attachments sa WHERE sa.account_id = $1 AND sa.comment_id IS NOT NULL" +
-					" AND sa.ticket_id IS NOT NULL AND sa.deleted = FALSE)", nil
+				return c.notIn("t.id", withAttachment), nil
 			}
 		}
 		return "", invalidf("has_attachment:%s is not valid; use has_attachment:true or has_attachment:false.", v)
@@ -672,9 +705,9 @@ func (c *compiler) fieldValue(p Property, fieldID int64) (string, error) {
 		if fieldID == 0 {
 			return "", invalid("fieldvalue:none is not valid; use custom_field_<id>:none.")
 		}
-		return "t.id NOT IN (" + sub + ")", nil
+		return c.notIn("t.id", sub), nil
 	}
-	return "t.id IN (" + sub + " AND " + c.jsonValue("fv.value", p.Value) + ")", nil
+	return c.in("t.id", sub+" AND "+c.jsonValue("fv.value", p.Value)), nil
 }
 
 // jsonString is s as encoding/json writes it (the form every stored value
@@ -779,13 +812,13 @@ func (c *compiler) userProp(p Property) (string, error) {
 		}
 		sub := "SELECT ue.user_id FROM user_identities ue WHERE ue.account_id = $1 AND ue.type = 'email'"
 		if v.Kind == ValueNone {
-			return "u.id NOT IN (" + sub + ")", nil
+			return c.notIn("u.id", sub), nil
 		}
 		email := strings.ToLower(v.Text)
 		if v.Prefix {
-			return "u.id IN (" + sub + " AND " + c.like("ue.value_norm", db.LikeEscape(email)+"%") + ")", nil
+			return c.in("u.id", sub+" AND "+c.like("ue.value_norm", db.LikeEscape(email)+"%")), nil
 		}
-		return "u.id IN (" + sub + " AND ue.value_norm = " + c.arg(email) + ")", nil
+		return c.in("u.id", sub+" AND ue.value_norm = "+c.arg(email)), nil
 	case "role":
 		if v.Kind == ValueWord {
 			switch strings.ToLower(v.Text) {
@@ -800,20 +833,20 @@ func (c *compiler) userProp(p Property) (string, error) {
 		}
 		sub := "SELECT uo.user_id FROM organization_memberships uo WHERE uo.account_id = $1"
 		if v.Kind == ValueNone {
-			return "u.id NOT IN (" + sub + ")", nil
+			return c.notIn("u.id", sub), nil
 		}
 		set, ok := c.orgSet(v)
-		return "u.id IN (" + sub + " AND " + in("uo.organization_id", set, ok) + ")", nil
+		return c.in("u.id", sub+" AND "+c.inSet("uo.organization_id", set, ok)), nil
 	case "group":
 		if err := ref(p, false); err != nil {
 			return "", err
 		}
 		sub := "SELECT ug.user_id FROM group_memberships ug WHERE ug.account_id = $1"
 		if v.Kind == ValueNone {
-			return "u.id NOT IN (" + sub + ")", nil
+			return c.notIn("u.id", sub), nil
 		}
 		set, ok := c.groupSet(v)
-		return "u.id IN (" + sub + " AND " + in("ug.group_id", set, ok) + ")", nil
+		return c.in("u.id", sub+" AND "+c.inSet("ug.group_id", set, ok)), nil
 	case "tags":
 		return c.tags(p, "u.id", "SELECT ut.user_id FROM user_tags ut WHERE ut.account_id = $1", "ut.tag")
 	case "phone":
@@ -826,9 +859,9 @@ func (c *compiler) userProp(p Property) (string, error) {
 		sub := "SELECT up.user_id FROM user_identities up WHERE up.account_id = $1 AND up.type = 'phone_number' AND "
 		if v.Prefix {
 			pat := db.LikeEscape(v.Text) + "%"
-			return "(" + c.like("u.phone", pat) + " OR u.id IN (" + sub + c.like("up.value", pat) + "))", nil
+			return "(" + c.like("u.phone", pat) + " OR " + c.in("u.id", sub+c.like("up.value", pat)) + ")", nil
 		}
-		return "(u.phone = " + c.arg(v.Text) + " OR u.id IN (" + sub + "up.value = " + c.arg(v.Text) + "))", nil
+		return "(u.phone = " + c.arg(v.Text) + " OR " + c.in("u.id", sub+"up.value = "+c.arg(v.Text)) + ")", nil
 	case "external_id":
 		return c.str(p, "u.external_id", true)
 	case "created":

@@ -70,7 +70,9 @@ func FuzzSearchDB(f *testing.F) {
 		`status<new`, `status>closed`, `priority>urgent`, `type:ticket 9223372036854775807`, `9223372036854775808`,
 		`custom_field_9223372036854775807:x`, `order_by:commented sort:asc printer`, `type:topic`, `type:group -name:x`,
 		`ÉCOLE`, `Zoë`, `東京`, `ﬁle`, `İstanbul`, `\x00`, strings.Repeat("a", 300), strings.Repeat("é", 300),
-		strings.Repeat("word ", 50), strings.Repeat(`"a" `, 49) + "b",
+		strings.Repeat("word ", 50), strings.Repeat(`"a" `, 49) + "b", `"` + strings.Repeat("a ", 499) + `"`,
+		strings.Repeat("a-", 499) + "a", "type:user " + strings.Repeat("é-", 300), `subject:"` + strings.Repeat("printer ", 120) + `"`,
+		strings.Repeat("-x:y ", 49), strings.Repeat("custom_field_1:a* ", 50), strings.Repeat("plan:\\ ", 50),
 	} {
 		f.Add(q, uint8(len(q)))
 	}

@@ -72,7 +72,7 @@ func (d doc) part(name string) int {
 // that holds when part (or any part when "") of the document matches q.
 // q must not be empty.
 func (c *compiler) match(d doc, alias, part string, q textQuery) string {
-	return alias + ".id IN (" + c.matchIDs(d, part, q) + ")"
+	return c.in(alias+".id", c.matchIDs(d, part, q))
 }
 
 // matchIDs selects the ids of the account's records of kind d whose part

@@ -15,8 +15,8 @@ import (
 //
 // Tickets use ticket.JSON. The user room keeps its renderers unexported, so
 // users, organizations and groups are rendered here as GET /users/{id},
-// /organizations/{id} and /groups/{id} render them (TestRenderMatchesShow
-// keeps the copies honest) until the user room exports them.
+// /organizations/{id} and /groups/{id} render them (the render subtest of
+// TestSearch keeps the copies honest) until the user room exports them.
 func (s *Service) Render(ctx context.Context, hits []Hit) ([]httpx.M, error) {
 	ids := map[ResultType][]int64{}
 	for _, h := range hits {
