@@ -237,3 +237,27 @@ func roleJSON(r CustomRole) httpx.M {
 func countJSON(n int64, at string) httpx.M {
 	return httpx.M{"count": httpx.M{"value": n, "refreshed_at": at}}
 }
+
+// RenderUsers renders users exactly as GET /users/{id} does (field
+// definitions are loaded once for the list). Other rooms use it.
+func (s *Service) RenderUsers(ctx context.Context, accountID int64, us []User) []httpx.M {
+	rd := s.renderer(ctx, accountID)
+	out := make([]httpx.M, 0, len(us))
+	for _, u := range us {
+		out = append(out, rd.user(u))
+	}
+	return out
+}
+
+// RenderOrganizations renders organizations as GET /organizations/{id} does.
+func (s *Service) RenderOrganizations(ctx context.Context, accountID int64, os []Organization) []httpx.M {
+	rd := s.renderer(ctx, accountID)
+	out := make([]httpx.M, 0, len(os))
+	for _, o := range os {
+		out = append(out, rd.org(o))
+	}
+	return out
+}
+
+// GroupJSON renders a group as GET /groups/{id} does.
+func GroupJSON(ctx context.Context, g Group) httpx.M { return groupJSON(ctx, g) }
