@@ -161,7 +161,14 @@ func (h *API) page(w http.ResponseWriter, r *http.Request, f Filter) error {
 		out = append(out, JSON(r.Context(), t))
 		res.Keys = append(res.Keys, db.Key{V: sortValue(t, l.Sort), ID: t.ID})
 	}
-	return l.Write(w, r, "tickets", out, res, nil)
+	if err := h.commentCounts(r, ts, out); err != nil {
+		return err
+	}
+	extra, err := h.sideloads(r, ts)
+	if err != nil {
+		return err
+	}
+	return l.Write(w, r, "tickets", out, res, extra)
 }
 
 func (h *API) list(w http.ResponseWriter, r *http.Request) error {
@@ -241,7 +248,19 @@ func (h *API) show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket": JSON(r.Context(), t)})
+	out := []httpx.M{JSON(r.Context(), t)}
+	if err := h.commentCounts(r, []Ticket{t}, out); err != nil {
+		return err
+	}
+	body := httpx.M{"ticket": out[0]}
+	extra, err := h.sideloads(r, []Ticket{t})
+	if err != nil {
+		return err
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return httpx.JSON(w, http.StatusOK, body)
 }
 
 // writeWithAudit answers a write with the ticket and its audit.

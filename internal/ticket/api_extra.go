@@ -19,6 +19,63 @@ import (
 // UserRenderer renders users in the Zendesk shape (the user room).
 type UserRenderer interface {
 	UsersJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error)
+	OrganizationsJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error)
+	GroupsJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error)
+}
+
+// sideloads adds include=users,groups,organizations to a ticket response
+// (unknown names are ignored, as Zendesk does).
+func (h *API) sideloads(r *http.Request, ts []Ticket) (httpx.M, error) {
+	inc := httpx.Includes(r)
+	if len(inc) == 0 || len(ts) == 0 {
+		return nil, nil
+	}
+	ctx, acct := r.Context(), ts[0].AccountID
+	extra := httpx.M{}
+	collect := func(pick func(t Ticket) []int64) []int64 {
+		seen := map[int64]bool{}
+		out := []int64{}
+		for _, t := range ts {
+			for _, id := range pick(t) {
+				if id != 0 && !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
+			}
+		}
+		return out
+	}
+	deref := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	if inc["users"] {
+		ids := collect(func(t Ticket) []int64 {
+			return append([]int64{t.RequesterID, t.SubmitterID, deref(t.AssigneeID)}, t.CollaboratorIDs...)
+		})
+		users, err := h.users.UsersJSON(ctx, acct, ids)
+		if err != nil {
+			return nil, err
+		}
+		extra["users"] = users
+	}
+	if inc["groups"] {
+		groups, err := h.users.GroupsJSON(ctx, acct, collect(func(t Ticket) []int64 { return []int64{deref(t.GroupID)} }))
+		if err != nil {
+			return nil, err
+		}
+		extra["groups"] = groups
+	}
+	if inc["organizations"] {
+		orgs, err := h.users.OrganizationsJSON(ctx, acct, collect(func(t Ticket) []int64 { return []int64{deref(t.OrganizationID)} }))
+		if err != nil {
+			return nil, err
+		}
+		extra["organizations"] = orgs
+	}
+	return extra, nil
 }
 
 // ExtraRoutes registers ratings, metrics, spam, CC lists and imports.
@@ -358,4 +415,24 @@ func (h *API) related(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"ticket_related": httpx.M{"topic_id": nil, "jira_issue_ids": []any{},
 		"followup_source_ids": sources, "from_archive": false, "incidents": incidents, "twitter": nil}})
+}
+
+// commentCounts sets comment_count on each rendered ticket when the
+// request includes it.
+func (h *API) commentCounts(r *http.Request, ts []Ticket, out []httpx.M) error {
+	if !httpx.Includes(r)["comment_count"] || len(ts) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	counts, err := h.s.CommentCounts(r.Context(), ts[0].AccountID, ids)
+	if err != nil {
+		return err
+	}
+	for i, t := range ts {
+		out[i]["comment_count"] = counts[t.ID]
+	}
+	return nil
 }

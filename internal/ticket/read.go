@@ -371,3 +371,26 @@ func (s *Service) OrganizationTicketCount(ctx context.Context, accountID, orgID 
 }
 
 func errNotFound() error { return errs.NotFoundf("Not found") }
+
+// CommentCounts counts the comments of tickets, by ticket id.
+func (s *Service) CommentCounts(ctx context.Context, accountID int64, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{accountID}
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT ticket_id, count(*) FROM ticket_comments WHERE account_id = $1
+		AND ticket_id IN (`+db.Placeholders(&args, ids)+`) GROUP BY ticket_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"parley/internal/auth"
+	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/opt"
@@ -120,4 +121,36 @@ func (s *Service) Suspend(ctx context.Context, accountID, id int64) error {
 		u.Suspended, u.UpdatedAt = true, s.now()
 		return s.saveUser(ctx, u)
 	})
+}
+
+// OrganizationsJSON renders the live organizations with the given ids.
+func (s *Service) OrganizationsJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error) {
+	if len(ids) == 0 {
+		return []httpx.M{}, nil
+	}
+	args := []any{}
+	os, err := s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organizations o WHERE `+orgWhere(accountID, OrgFilter{IDs: ids}, &args)+
+		` ORDER BY o.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.RenderOrganizations(ctx, accountID, os), nil
+}
+
+// GroupsJSON renders the live groups with the given ids.
+func (s *Service) GroupsJSON(ctx context.Context, accountID int64, ids []int64) ([]httpx.M, error) {
+	out := []httpx.M{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{accountID}
+	gs, err := s.queryGroups(ctx, `SELECT `+groupCols+` FROM groups WHERE account_id = $1 AND deleted = FALSE AND id IN (`+
+		db.Placeholders(&args, ids)+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		out = append(out, groupJSON(ctx, g))
+	}
+	return out, nil
 }
