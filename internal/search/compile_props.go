@@ -3,9 +3,10 @@ package search
 import (
 	"encoding/json"
 	"math"
-	"parley/internal/platform/db"
 	"strconv"
 	"strings"
+
+	"parley/internal/platform/db"
 )
 
 // Per result type: how each property of the language becomes SQL.

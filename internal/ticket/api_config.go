@@ -6,13 +6,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
 	"parley/internal/auth"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/opt"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 )

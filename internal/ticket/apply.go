@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+
 	"parley/internal/auth"
 	"parley/internal/customfield"
 	"parley/internal/platform/errs"
-	"strconv"
-	"strings"
 )
 
 // applyStatus keeps status and custom_status_id consistent: a custom

@@ -2,9 +2,10 @@ package user
 
 import (
 	"net/http"
-	"parley/internal/platform/httpx"
 	"strconv"
 	"time"
+
+	"parley/internal/platform/httpx"
 )
 
 // --- incremental exports ---

@@ -2,6 +2,7 @@ package user
 
 import (
 	"net/http"
+
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"

@@ -3,6 +3,7 @@ package user
 import (
 	"log/slog"
 	"net/http"
+
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 )

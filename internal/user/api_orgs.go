@@ -2,12 +2,13 @@ package user
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/opt"
-	"strconv"
-	"strings"
 )
 
 // --- organizations ---

@@ -4,10 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
+
 	"parley/internal/auth"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
-	"strings"
 )
 
 // --- groups ---
