@@ -265,14 +265,9 @@ func (h *API) show(w http.ResponseWriter, r *http.Request) error {
 
 // writeWithAudit answers a write with the ticket and its audit.
 func (h *API) writeWithAudit(w http.ResponseWriter, r *http.Request, status int, t Ticket, au Audit) error {
-	comments := map[int64]Comment{}
-	for _, e := range au.Events {
-		if e.Type == "Comment" {
-			cs, _, _, err := h.s.Comments(r.Context(), t.ID, db.Page{Keyset: true, Limit: 1, Desc: true})
-			if err == nil && len(cs) == 1 {
-				comments[cs[0].ID] = cs[0]
-			}
-		}
+	comments, err := h.auditComments(r, []Audit{au})
+	if err != nil {
+		return err
 	}
 	body := httpx.M{"ticket": JSON(r.Context(), t), "audit": auditJSON(r.Context(), au, comments)}
 	if status == http.StatusCreated {
@@ -386,17 +381,21 @@ func (h *API) makePrivate(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, httpx.M{})
 }
 
-// auditComments loads the comments the audits' Comment events refer to.
-func (h *API) auditComments(r *http.Request, ticketID int64) map[int64]Comment {
-	cs, _, _, err := h.s.Comments(r.Context(), ticketID, db.Page{Keyset: true, Limit: 100000})
-	out := map[int64]Comment{}
-	if err != nil {
-		return out
+// auditComments loads exactly the comments the audits' Comment events
+// carry, in one query.
+func (h *API) auditComments(r *http.Request, aus []Audit) (map[int64]Comment, error) {
+	var ids []int64
+	for _, au := range aus {
+		for _, e := range au.Events {
+			if e.Type == "Comment" && e.CommentID != 0 {
+				ids = append(ids, e.CommentID)
+			}
+		}
 	}
-	for _, c := range cs {
-		out[c.ID] = c
+	if len(aus) == 0 {
+		return map[int64]Comment{}, nil
 	}
-	return out
+	return h.s.CommentsByID(r.Context(), aus[0].AccountID, ids)
 }
 
 func (h *API) audits(w http.ResponseWriter, r *http.Request) error {
@@ -412,7 +411,10 @@ func (h *API) audits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	comments := h.auditComments(r, id)
+	comments, err := h.auditComments(r, aus)
+	if err != nil {
+		return err
+	}
 	out := make([]httpx.M, 0, len(aus))
 	res := httpx.Result{Total: total, More: more}
 	for _, au := range aus {
@@ -448,7 +450,11 @@ func (h *API) audit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.JSON(w, http.StatusOK, httpx.M{"audit": auditJSON(r.Context(), au, h.auditComments(r, id))})
+	comments, err := h.auditComments(r, []Audit{au})
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"audit": auditJSON(r.Context(), au, comments)})
 }
 
 // allAudits is GET /ticket_audits: cursor pagination only, newest first.
@@ -464,12 +470,12 @@ func (h *API) allAudits(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]httpx.M, 0, len(aus))
 	res := httpx.Result{More: more}
-	byTicket := map[int64]map[int64]Comment{}
+	comments, err := h.auditComments(r, aus)
+	if err != nil {
+		return err
+	}
 	for _, au := range aus {
-		if _, ok := byTicket[au.TicketID]; !ok {
-			byTicket[au.TicketID] = h.auditComments(r, au.TicketID)
-		}
-		out = append(out, auditJSON(r.Context(), au, byTicket[au.TicketID]))
+		out = append(out, auditJSON(r.Context(), au, comments))
 		res.Keys = append(res.Keys, db.Key{ID: au.ID})
 	}
 	return l.Write(w, r, "audits", out, res, nil)

@@ -143,7 +143,8 @@ func equalValues(a, b any) bool {
 
 // record writes the audit of a change with its Comment, Create or Change
 // events, and the comment itself.
-func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via, in Input) (Audit, error) {
+// diffs is s.diff(ch), computed once by the caller.
+func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via, in Input, diffs []fieldChange) (Audit, error) {
 	now := ch.after.UpdatedAt
 	meta := map[string]any{"system": map[string]any{}, "custom": map[string]any{}}
 	if m, ok := ctx.Value(metaKey{}).(Meta); ok {
@@ -179,7 +180,7 @@ func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via,
 	if ch.create {
 		kind = "Create"
 	}
-	for _, d := range s.diff(ch) {
+	for _, d := range diffs {
 		e := Event{Type: kind, FieldName: d.name, Value: d.after}
 		if !ch.create {
 			e.PreviousValue, e.HasPrevious = d.before, true

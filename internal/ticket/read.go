@@ -394,3 +394,38 @@ func (s *Service) CommentCounts(ctx context.Context, accountID int64, ids []int6
 	}
 	return out, rows.Err()
 }
+
+// CommentsByID loads the given comments of an account with their
+// attachments (audit events name the comments they carry).
+func (s *Service) CommentsByID(ctx context.Context, accountID int64, ids []int64) (map[int64]Comment, error) {
+	out := map[int64]Comment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{accountID}
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT `+commentCols+` FROM ticket_comments WHERE account_id = $1 AND id IN (`+
+		db.Placeholders(&args, ids)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	atts, err := s.commentAttachments(ctx, accountID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, c := range out {
+		c.Attachments = atts[id]
+		out[id] = c
+	}
+	return out, nil
+}

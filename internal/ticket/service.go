@@ -146,7 +146,7 @@ func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, A
 		return Ticket{}, Audit{}, err
 	}
 	ch.after = t
-	au, err := s.record(ctx, a, ch, t.Via, in)
+	au, err := s.record(ctx, a, ch, t.Via, in, s.diff(ch))
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
@@ -245,7 +245,7 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 		return Ticket{}, Audit{}, err
 	}
 	ch.after = t
-	au, err := s.record(ctx, a, ch, APIVia(), in)
+	au, err := s.record(ctx, a, ch, APIVia(), in, diffs)
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
