@@ -275,56 +275,6 @@ func (s *Service) queryGMs(ctx context.Context, q string, args ...any) ([]GroupM
 	return out, rows.Err()
 }
 
-func (s *Service) addGroupMembership(ctx context.Context, accountID, userID, groupID int64, makeDefault bool) error {
-	c := s.d.Conn(ctx)
-	var n int
-	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM group_memberships WHERE account_id = $1 AND user_id = $2`,
-		accountID, userID).Scan(&n); err != nil {
-		return err
-	}
-	now := s.now()
-	if _, err := c.ExecContext(ctx, `INSERT INTO group_memberships (account_id, user_id, group_id, is_default, created_at, updated_at)
-		VALUES ($1,$2,$3,FALSE,$4,$4) ON CONFLICT (account_id, user_id, group_id) DO NOTHING`, accountID, userID, groupID, now); err != nil {
-		return db.Classify(err)
-	}
-	if makeDefault || n == 0 {
-		return s.setDefaultGroup(ctx, accountID, userID, groupID)
-	}
-	return nil
-}
-
-func (s *Service) setDefaultGroup(ctx context.Context, accountID, userID, groupID int64) error {
-	c := s.d.Conn(ctx)
-	now := s.now()
-	if _, err := c.ExecContext(ctx, `UPDATE group_memberships SET is_default = (group_id = $1), updated_at = $2
-		WHERE account_id = $3 AND user_id = $4`, groupID, now, accountID, userID); err != nil {
-		return err
-	}
-	_, err := c.ExecContext(ctx, `UPDATE users SET default_group_id = $1, updated_at = $2 WHERE account_id = $3 AND id = $4`,
-		groupID, now, accountID, userID)
-	return err
-}
-
-func (s *Service) removeGroupMembership(ctx context.Context, accountID, userID, groupID int64) error {
-	c := s.d.Conn(ctx)
-	if _, err := c.ExecContext(ctx, `DELETE FROM group_memberships WHERE account_id = $1 AND user_id = $2 AND group_id = $3`,
-		accountID, userID, groupID); err != nil {
-		return err
-	}
-	var next sql.NullInt64
-	err := c.QueryRowContext(ctx, `SELECT group_id FROM group_memberships WHERE account_id = $1 AND user_id = $2
-		ORDER BY is_default DESC, id LIMIT 1`, accountID, userID).Scan(&next)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	if next.Valid {
-		return s.setDefaultGroup(ctx, accountID, userID, next.Int64)
-	}
-	_, err = c.ExecContext(ctx, `UPDATE users SET default_group_id = NULL, updated_at = $1 WHERE account_id = $2 AND id = $3`,
-		s.now(), accountID, userID)
-	return err
-}
-
 // GMFilter narrows group membership lists.
 type GMFilter struct {
 	UserID, GroupID int64

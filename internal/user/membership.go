@@ -99,65 +99,6 @@ func (s *Service) queryOMs(ctx context.Context, q string, args ...any) ([]OrgMem
 	return out, rows.Err()
 }
 
-// addOrgMembership adds user to org (idempotent). makeDefault moves the
-// user's default there; a user's first membership is always default.
-func (s *Service) addOrgMembership(ctx context.Context, accountID, userID, orgID int64, makeDefault bool) error {
-	c := s.d.Conn(ctx)
-	var n int
-	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM organization_memberships WHERE account_id = $1 AND user_id = $2`,
-		accountID, userID).Scan(&n); err != nil {
-		return err
-	}
-	now := s.now()
-	if _, err := c.ExecContext(ctx, `INSERT INTO organization_memberships (account_id, user_id, organization_id, is_default,
-		view_tickets, created_at, updated_at) VALUES ($1, $2, $3, FALSE, TRUE, $4, $4)
-		ON CONFLICT (account_id, user_id, organization_id) DO NOTHING`, accountID, userID, orgID, now); err != nil {
-		return db.Classify(err)
-	}
-	if makeDefault || n == 0 {
-		return s.setDefaultOrg(ctx, accountID, userID, orgID)
-	}
-	return nil
-}
-
-func (s *Service) setDefaultOrg(ctx context.Context, accountID, userID, orgID int64) error {
-	c := s.d.Conn(ctx)
-	now := s.now()
-	if _, err := c.ExecContext(ctx, `UPDATE organization_memberships SET is_default = (organization_id = $1), updated_at = $2
-		WHERE account_id = $3 AND user_id = $4`, orgID, now, accountID, userID); err != nil {
-		return err
-	}
-	_, err := c.ExecContext(ctx, `UPDATE users SET organization_id = $1, updated_at = $2 WHERE account_id = $3 AND id = $4`,
-		orgID, now, accountID, userID)
-	return err
-}
-
-// removeOrgMembership removes user from org; if it was the default, the
-// oldest remaining membership becomes default.
-func (s *Service) removeOrgMembership(ctx context.Context, accountID, userID, orgID int64) error {
-	c := s.d.Conn(ctx)
-	res, err := c.ExecContext(ctx, `DELETE FROM organization_memberships WHERE account_id = $1 AND user_id = $2
-		AND organization_id = $3`, accountID, userID, orgID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.NotFoundf("Not found")
-	}
-	var next sql.NullInt64
-	err = c.QueryRowContext(ctx, `SELECT organization_id FROM organization_memberships WHERE account_id = $1 AND user_id = $2
-		ORDER BY is_default DESC, id LIMIT 1`, accountID, userID).Scan(&next)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	if next.Valid {
-		return s.setDefaultOrg(ctx, accountID, userID, next.Int64)
-	}
-	_, err = c.ExecContext(ctx, `UPDATE users SET organization_id = NULL, updated_at = $1 WHERE account_id = $2 AND id = $3`,
-		s.now(), accountID, userID)
-	return err
-}
-
 // OMFilter narrows organization membership lists.
 type OMFilter struct{ UserID, OrganizationID int64 }
 
