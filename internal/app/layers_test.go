@@ -11,18 +11,25 @@ import (
 // or equal rank (equal only within itself). Upward needs go through small
 // interfaces declared by the consumer (ARCHITECTURE §4).
 var rank = map[string]int{
-	"parley/internal/platform":    0,
-	"parley/migrations":           0,
-	"parley/internal/customfield": 1,
-	"parley/internal/config":      1,
-	"parley/internal/auth":        1,
-	"parley/internal/account":     2,
-	"parley/internal/bulk":        2,
-	"parley/internal/user":        3,
-	"parley/internal/ticket":      4,
-	"parley/internal/search":      5,
-	"parley/internal/app":         9,
-	"parley/cmd":                  10,
+	"parley/internal/platform":     0,
+	"parley/migrations":            0,
+	"parley/internal/customfield":  1,
+	"parley/internal/config":       1,
+	"parley/internal/auth":         1,
+	"parley/internal/account":      2,
+	"parley/internal/bulk":         2,
+	"parley/internal/user":         3,
+	"parley/internal/ticket":       4,
+	"parley/internal/search":       5,
+	"parley/internal/placeholder":  1,
+	"parley/internal/rule":         6,
+	"parley/internal/notify":       6,
+	"parley/internal/webhook":      6,
+	"parley/internal/rule/trigger": 7,
+	"parley/internal/rule/view":    7,
+	"parley/internal/rule/macro":   7,
+	"parley/internal/app":          9,
+	"parley/cmd":                   10,
 }
 
 func layerOf(pkg string) (string, int, bool) {

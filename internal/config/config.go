@@ -55,6 +55,23 @@ type Config struct {
 	// PasswordMemoryKiB and PasswordTime are the argon2id costs; tests lower them.
 	PasswordMemoryKiB uint32
 	PasswordTime      uint32
+
+	// SMTPListen, when set, accepts inbound mail there (support addresses
+	// become tickets and replies).
+	SMTPListen string
+	// SMTPRelay is host:port of the relay outbound mail goes through;
+	// empty means outbound mail is logged and dropped.
+	SMTPRelay    string
+	SMTPUser     string
+	SMTPPassword string
+	// SMTPTLS is none, opportunistic or mandatory.
+	SMTPTLS string
+	// MailDomain makes support addresses support@<subdomain>.<MailDomain>
+	// (default: the base domain).
+	MailDomain string
+	// WebhookAllow lists hosts or CIDRs webhooks may reach even though they
+	// are private or loopback (the SSRF guard refuses them otherwise).
+	WebhookAllow []string
 }
 
 // Default returns the built-in defaults.
@@ -75,6 +92,7 @@ func Default() Config {
 		LogFormat:         "json",
 		PasswordMemoryKiB: 19 * 1024,
 		PasswordTime:      2,
+		SMTPTLS:           "opportunistic",
 	}
 }
 
@@ -119,6 +137,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("PARLEY_ADMIN_TOKEN", &c.AdminToken)
 	str("PARLEY_LOG_LEVEL", &c.LogLevel)
 	str("PARLEY_LOG_FORMAT", &c.LogFormat)
+	str("PARLEY_SMTP_LISTEN", &c.SMTPListen)
+	str("PARLEY_SMTP_RELAY", &c.SMTPRelay)
+	str("PARLEY_SMTP_USER", &c.SMTPUser)
+	str("PARLEY_SMTP_PASSWORD", &c.SMTPPassword)
+	str("PARLEY_SMTP_TLS", &c.SMTPTLS)
+	str("PARLEY_MAIL_DOMAIN", &c.MailDomain)
+	if v := getenv("PARLEY_WEBHOOK_ALLOW"); v != "" {
+		c.WebhookAllow = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	boolean("PARLEY_DEMO", &c.Demo)
 	boolean("PARLEY_TRUST_PROXY", &c.TrustProxy)
 	boolean("PARLEY_NO_JOBS", &c.NoJobs)
@@ -129,6 +156,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	num("PARLEY_PASSWORD_MEMORY_KIB", func(n int64) { c.PasswordMemoryKiB = uint32(n) })
 	num("PARLEY_PASSWORD_TIME", func(n int64) { c.PasswordTime = uint32(n) })
 	return c, errors.Join(errs...)
+}
+
+// MailHost is the domain under which accounts' support addresses live.
+func (c Config) MailHost() string {
+	if c.MailDomain != "" {
+		return c.MailDomain
+	}
+	return c.BaseDomain
 }
 
 // SQLitePath is the database file used when no DatabaseURL is set.
@@ -176,6 +211,25 @@ func (c Config) Validate() error {
 	case "json", "text":
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: use json or text", c.LogFormat))
+	}
+	for _, a := range []struct{ name, v string }{{"smtp listen", c.SMTPListen}, {"smtp relay", c.SMTPRelay}} {
+		if a.v != "" {
+			if _, _, err := net.SplitHostPort(a.v); err != nil {
+				errs = append(errs, fmt.Errorf("%s %q: %v", a.name, a.v, err))
+			}
+		}
+	}
+	switch c.SMTPTLS {
+	case "none", "opportunistic", "mandatory":
+	default:
+		errs = append(errs, fmt.Errorf("smtp tls %q: use none, opportunistic or mandatory", c.SMTPTLS))
+	}
+	for _, h := range c.WebhookAllow {
+		if strings.Contains(h, "/") {
+			if _, _, err := net.ParseCIDR(h); err != nil {
+				errs = append(errs, fmt.Errorf("webhook allow %q: not a CIDR", h))
+			}
+		}
 	}
 	if c.PasswordMemoryKiB < 8 || c.PasswordTime < 1 {
 		errs = append(errs, errors.New("password cost: memory must be at least 8 KiB and time at least 1"))

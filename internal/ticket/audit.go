@@ -187,23 +187,44 @@ func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via,
 		}
 		au.Events = append(au.Events, e)
 	}
-	for i := range au.Events {
-		e := &au.Events[i]
+	if err := s.insertEvents(ctx, &au, au.Events); err != nil {
+		return Audit{}, err
+	}
+	return au, nil
+}
+
+// insertEvents stores events (in place: their ids are filled in) as part
+// of audit au.
+func (s *Service) insertEvents(ctx context.Context, au *Audit, events []Event) error {
+	c := s.d.Conn(ctx)
+	for i := range events {
+		e := &events[i]
 		val, prev := jsonOrNil(e.Value), jsonOrNil(e.PreviousValue)
 		if !e.HasPrevious {
 			prev = nil
 		}
-		var cid any
+		var cid, via any
 		if e.CommentID != 0 {
 			cid = e.CommentID
 		}
+		if len(e.Via) > 0 {
+			via = string(e.Via)
+		}
+		data := "{}"
+		if len(e.Data) > 0 {
+			b, err := json.Marshal(e.Data)
+			if err != nil {
+				return err
+			}
+			data = string(b)
+		}
 		if err := c.QueryRowContext(ctx, `INSERT INTO ticket_events (account_id, audit_id, ticket_id, type, field_name, value,
-			previous_value, comment_id, via, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL,'{}') RETURNING id`, au.AccountID, au.ID,
-			au.TicketID, e.Type, nullStr(e.FieldName), val, prev, cid).Scan(&e.ID); err != nil {
-			return Audit{}, err
+			previous_value, comment_id, via, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`, au.AccountID, au.ID,
+			au.TicketID, e.Type, nullStr(e.FieldName), val, prev, cid, via, data).Scan(&e.ID); err != nil {
+			return err
 		}
 	}
-	return au, nil
+	return nil
 }
 
 func nullStr(s string) any {
@@ -261,8 +282,8 @@ func (s *Service) audits(ctx context.Context, q string, args ...any) ([]Audit, e
 		ids[i], idx[au.ID] = au.ID, i
 	}
 	eargs := []any{out[0].AccountID}
-	erows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT id, audit_id, type, field_name, value, previous_value, comment_id
-		FROM ticket_events WHERE account_id = $1 AND audit_id IN (`+db.Placeholders(&eargs, ids)+`) ORDER BY id`, eargs...)
+	erows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT id, audit_id, type, field_name, value, previous_value, comment_id,
+		via, data FROM ticket_events WHERE account_id = $1 AND audit_id IN (`+db.Placeholders(&eargs, ids)+`) ORDER BY id`, eargs...)
 	if err != nil {
 		return nil, err
 	}
@@ -270,10 +291,17 @@ func (s *Service) audits(ctx context.Context, q string, args ...any) ([]Audit, e
 	for erows.Next() {
 		var e Event
 		var aid int64
-		var field, val, prev sql.NullString
+		var field, val, prev, via sql.NullString
+		var data string
 		var cid sql.NullInt64
-		if err := erows.Scan(&e.ID, &aid, &e.Type, &field, &val, &prev, &cid); err != nil {
+		if err := erows.Scan(&e.ID, &aid, &e.Type, &field, &val, &prev, &cid, &via, &data); err != nil {
 			return nil, err
+		}
+		if via.Valid && via.String != "" {
+			e.Via = json.RawMessage(via.String)
+		}
+		if data != "" && data != "{}" {
+			_ = json.Unmarshal([]byte(data), &e.Data)
 		}
 		e.FieldName, e.CommentID = field.String, cid.Int64
 		if val.Valid {

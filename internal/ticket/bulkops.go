@@ -48,7 +48,7 @@ func (s *Service) RegisterBulk(b *bulk.Service) {
 			if err := json.Unmarshal(item, &in); err != nil {
 				return nil, errs.Invalidf("base", "InvalidValue", "The ticket is not valid JSON: %s", err.Error())
 			}
-			t, _, err := s.create(ctx, a, in)
+			t, _, err := s.createWith(ctx, a, in, writeOpts{hooks: true})
 			if err != nil {
 				return nil, err
 			}
@@ -61,7 +61,7 @@ func (s *Service) RegisterBulk(b *bulk.Service) {
 			return nil, errs.Invalidf("id", "InvalidValue", "Each ticket needs an id")
 		}
 		out, err := one(ctx, func(ctx context.Context, a auth.Actor) (map[string]any, error) {
-			_, _, err := s.update(ctx, a, in.ID.V, in)
+			_, _, err := s.updateWith(ctx, a, in.ID.V, in, writeOpts{hooks: true})
 			return nil, err
 		})
 		if err != nil {

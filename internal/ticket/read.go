@@ -32,11 +32,17 @@ type Filter struct {
 	CCUserID       int64
 	ProblemID      int64
 	Type           string
+	// Where adds a condition over tickets t (a view's compiled
+	// conditions); it appends its arguments to args.
+	Where func(args *[]any) string
 }
 
 func where(accountID int64, f Filter, args *[]any) string {
 	*args = append(*args, accountID)
 	w := `t.account_id = $1 AND t.deleted_at IS NULL`
+	if f.Where != nil {
+		w += ` AND (` + f.Where(args) + `)`
+	}
 	if len(f.IDs) > 0 {
 		w += ` AND t.id IN (` + db.Placeholders(args, f.IDs) + `)`
 	}

@@ -154,12 +154,23 @@ func auditJSON(ctx context.Context, au Audit, comments map[int64]Comment) httpx.
 		case "AttachmentRedactionEvent":
 			m["comment_id"] = e.CommentID
 			m["attachment_id"] = e.Value
+		case "Notification", "WebhookEvent", "TicketSharingEvent":
+			// Data carries the event's own keys (subject, body,
+			// recipients; webhook id; agreement id and action).
 		default:
 			m["field_name"] = e.FieldName
 			m["value"] = e.Value
 			if e.HasPrevious {
 				m["previous_value"] = e.PreviousValue
 			}
+		}
+		for k, v := range e.Data {
+			if _, taken := m[k]; !taken {
+				m[k] = v
+			}
+		}
+		if len(e.Via) > 0 {
+			m["via"] = e.Via
 		}
 		events = append(events, m)
 	}

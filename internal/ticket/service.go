@@ -26,6 +26,8 @@ type Service struct {
 	uploadLimit int64
 	bulk        *bulk.Service
 	mergeGuard  MergeGuard
+	hooks       []Hook
+	macros      Macros
 }
 
 // Options configure the ticket service.
@@ -86,17 +88,35 @@ func (s *Service) Create(ctx context.Context, in Input) (Ticket, Audit, error) {
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
+	return s.CreateAs(ctx, a, in, Via{})
+}
+
+// CreateAs creates a ticket as actor a, who may be an end user writing by
+// email or through sharing; via (when its channel is set) says how the
+// ticket arrived. Business rules run on it.
+func (s *Service) CreateAs(ctx context.Context, a auth.Actor, in Input, via Via) (Ticket, Audit, error) {
 	var t Ticket
 	var au Audit
-	err = s.d.InTx(ctx, func(ctx context.Context) error {
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		t, au, err = s.create(ctx, a, in)
+		t, au, err = s.createWith(ctx, a, endUserInput(a, nil, in), writeOpts{hooks: true, via: via})
 		return err
 	})
 	return t, au, err
 }
 
+// writeOpts say how a write runs: whether business rules see it, and the
+// channel it came through (zero: the API).
+type writeOpts struct {
+	hooks bool
+	via   Via
+}
+
 func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, Audit, error) {
+	return s.createWith(ctx, a, in, writeOpts{})
+}
+
+func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writeOpts) (Ticket, Audit, error) {
 	now := s.clock.Now()
 	t := Ticket{AccountID: a.AccountID, Via: APIVia(), Status: "new", SubmitterID: a.UserID, IsPublic: true,
 		Satisfaction: "unoffered", Tags: []string{}, Fields: map[int64]any{}, CreatedAt: now, UpdatedAt: now,
@@ -106,7 +126,9 @@ func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, A
 	if !in.Comment.Has() && !in.Description.Has() {
 		v.Add("comment", "BlankValue", "Comment: a ticket needs a first comment (comment.body or description)")
 	}
-	if in.Via.Has() {
+	if o.via.Channel != "" {
+		t.Via = o.via
+	} else if in.Via.Has() {
 		t.Via = viaOf(in.Via.V)
 	}
 	if in.ViaFollowupSourceID.Has() {
@@ -139,6 +161,7 @@ func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, A
 		t.Description = ch.comment.PlainBody
 		t.IsPublic = ch.comment.Public
 	}
+	stampFacts(a, ch.before, &t, true, ch.comment, now)
 	if err := s.insertTicket(ctx, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
@@ -151,7 +174,23 @@ func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, A
 		return Ticket{}, Audit{}, err
 	}
 	out, err := s.ticket(ctx, a.AccountID, id, false)
-	return out, au, err
+	if err != nil || !o.hooks {
+		return out, au, err
+	}
+	return s.afterWrite(ctx, &Write{Actor: a, Create: true, Before: ch.before, Ticket: out, Comment: ch.comment,
+		Audit: &au, Via: t.Via})
+}
+
+// afterWrite runs the hooks over w and returns the ticket and audit as
+// they left it.
+func (s *Service) afterWrite(ctx context.Context, w *Write) (Ticket, Audit, error) {
+	if len(s.hooks) == 0 {
+		return w.Ticket, *w.Audit, nil
+	}
+	if err := s.runHooks(ctx, w); err != nil {
+		return Ticket{}, Audit{}, err
+	}
+	return w.Ticket, *w.Audit, nil
 }
 
 func viaOf(in ViaInput) Via {
@@ -184,11 +223,62 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Ticket, Audit
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
+	return s.UpdateAs(ctx, a, id, in, Via{})
+}
+
+// UpdateAs updates a ticket as actor a over via (zero: the API). An end
+// user's comments are public, and a requester's reply reopens a pending
+// or solved ticket. Business rules run on it.
+func (s *Service) UpdateAs(ctx context.Context, a auth.Actor, id int64, in Input, via Via) (Ticket, Audit, error) {
 	var t Ticket
 	var au Audit
-	err = s.d.InTx(ctx, func(ctx context.Context) error {
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		t, au, err = s.update(ctx, a, id, in)
+		t, au, err = s.updateWith(ctx, a, id, in, writeOpts{hooks: true, via: via})
+		return err
+	})
+	return t, au, err
+}
+
+// WithWrite opens a write on ticket id as actor a over via and lets fn
+// change it (through w.Apply and w.Record), then runs the hooks when fn
+// changed anything. Automations use it: their changes and notifications
+// share one audit, and triggers see the result.
+func (s *Service) WithWrite(ctx context.Context, a auth.Actor, id int64, via Via, fn func(ctx context.Context, w *Write) error) (Ticket, Audit, error) {
+	var t Ticket
+	var au Audit
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.ticket(ctx, a.AccountID, id, true)
+		if err != nil {
+			return err
+		}
+		if cur.Status == "closed" {
+			return errs.Invalidf("status", "", "closed prevents ticket update")
+		}
+		now := s.clock.Now()
+		au = Audit{AccountID: a.AccountID, TicketID: id, AuthorID: a.UserID, Via: via, Metadata: json.RawMessage(`{"system":{},"custom":{}}`),
+			CreatedAt: now, Events: []Event{}}
+		if err := s.d.Conn(ctx).QueryRowContext(ctx, `INSERT INTO ticket_audits (account_id, ticket_id, author_id, via_channel, via_source,
+			metadata, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, au.AccountID, au.TicketID, au.AuthorID,
+			via.Channel, string(via.Source), string(au.Metadata), now).Scan(&au.ID); err != nil {
+			return err
+		}
+		w := &Write{Actor: a, Before: cur, Ticket: cur, Audit: &au, Via: via, s: s}
+		if err := fn(ctx, w); err != nil {
+			return err
+		}
+		if len(au.Events) == 0 {
+			// Nothing happened: leave no empty audit behind.
+			_, err := s.d.Conn(ctx).ExecContext(ctx, `DELETE FROM ticket_audits WHERE account_id = $1 AND id = $2`, au.AccountID, au.ID)
+			t = cur
+			return err
+		}
+		if _, err := s.d.Conn(ctx).ExecContext(ctx, `UPDATE tickets SET updated_at = $1 WHERE account_id = $2 AND id = $3`,
+			now, a.AccountID, id); err != nil {
+			return err
+		}
+		w.Ticket.UpdatedAt = now
+		t, au, err = s.afterWrite(ctx, w)
 		return err
 	})
 	return t, au, err
@@ -198,12 +288,20 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Ticket, Audit
 const updatedStampLayout = "2006-01-02T15:04:05Z"
 
 func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) (Ticket, Audit, error) {
+	return s.updateWith(ctx, a, id, in, writeOpts{})
+}
+
+func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Input, o writeOpts) (Ticket, Audit, error) {
 	cur, err := s.ticket(ctx, a.AccountID, id, true)
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	if cur.Status == "closed" {
 		return Ticket{}, Audit{}, errs.Invalidf("status", "", "closed prevents ticket update")
+	}
+	in = endUserInput(a, &cur, in)
+	if in, err = s.withMacros(ctx, a, cur, in); err != nil {
+		return Ticket{}, Audit{}, err
 	}
 	if in.SafeUpdate.Or(false) {
 		stamp, err := time.Parse(time.RFC3339, in.UpdatedStamp.V)
@@ -215,11 +313,11 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 				"Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.").WithCode("UpdateConflict")
 		}
 	}
-	t := cur
-	t.Tags = append([]string{}, cur.Tags...)
-	t.Fields = copyFields(cur.Fields)
-	t.EmailCCIDs = append([]int64{}, cur.EmailCCIDs...)
-	t.FollowerIDs = append([]int64{}, cur.FollowerIDs...)
+	via := APIVia()
+	if o.via.Channel != "" {
+		via = o.via
+	}
+	t := cloneTicket(cur)
 	ch := &change{before: cur}
 	var v errs.Validation
 	if err := s.apply(ctx, a, ch, &t, in, &v); err != nil {
@@ -228,16 +326,20 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 	if err := v.Err(); err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	if ch.comment != nil && ch.comment.Public {
-		t.IsPublic = true
+	if ch.comment != nil {
+		ch.comment.Via = via
+		if ch.comment.Public {
+			t.IsPublic = true
+		}
 	}
 	ch.after = t
 	diffs := s.diff(ch)
 	if len(diffs) == 0 && ch.comment == nil {
-		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: APIVia(), Events: []Event{},
+		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil
 	}
 	t.UpdatedAt = s.clock.Now()
+	stampFacts(a, cur, &t, false, ch.comment, t.UpdatedAt)
 	if err := s.saveTicket(ctx, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
@@ -245,12 +347,15 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 		return Ticket{}, Audit{}, err
 	}
 	ch.after = t
-	au, err := s.record(ctx, a, ch, APIVia(), in, diffs)
+	au, err := s.record(ctx, a, ch, via, in, diffs)
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	out, err := s.ticket(ctx, a.AccountID, id, false)
-	return out, au, err
+	if err != nil || !o.hooks {
+		return out, au, err
+	}
+	return s.afterWrite(ctx, &Write{Actor: a, Before: cur, Ticket: out, Comment: ch.comment, Audit: &au, Via: via})
 }
 
 func copyFields(m map[int64]any) map[int64]any {

@@ -15,17 +15,20 @@ import (
 const ticketCols = `t.account_id, t.id, t.external_id, t.via_channel, t.via_source, t.type, t.subject, t.raw_subject,
 	t.description, t.priority, t.status, t.custom_status_id, t.recipient, t.requester_id, t.submitter_id, t.assignee_id,
 	t.organization_id, t.group_id, t.forum_topic_id, t.problem_id, t.is_public, t.due_at, t.brand_id, t.ticket_form_id,
-	t.followup_source_id, t.satisfaction_score, t.created_at, t.updated_at, t.solved_at, t.deleted_at`
+	t.followup_source_id, t.satisfaction_score, t.created_at, t.updated_at, t.solved_at, t.deleted_at,
+	t.status_updated_at, t.assigned_at, t.initially_assigned_at, t.requester_updated_at, t.assignee_updated_at,
+	t.reopens, t.replies`
 
 func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
 	var t Ticket
 	var ext, typ, prio, recip sql.NullString
 	var src string
 	var asg, org, grp, topic, prob, brand, form, fup sql.NullInt64
-	var due, ca, ua, sa, da db.Time
+	var due, ca, ua, sa, da, su, asa, ia, ru, au db.Time
 	err := row.Scan(&t.AccountID, &t.ID, &ext, &t.Via.Channel, &src, &typ, &t.Subject, &t.RawSubject, &t.Description,
 		&prio, &t.Status, &t.CustomStatusID, &recip, &t.RequesterID, &t.SubmitterID, &asg, &org, &grp, &topic, &prob,
-		&t.IsPublic, &due, &brand, &form, &fup, &t.Satisfaction, &ca, &ua, &sa, &da)
+		&t.IsPublic, &due, &brand, &form, &fup, &t.Satisfaction, &ca, &ua, &sa, &da,
+		&su, &asa, &ia, &ru, &au, &t.Reopens, &t.Replies)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, errs.NotFoundf("Not found")
 	}
@@ -38,6 +41,11 @@ func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
 	t.ProblemID, t.BrandID, t.TicketFormID, t.FollowupSourceID = intPtr(prob), intPtr(brand), intPtr(form), intPtr(fup)
 	t.DueAt, t.SolvedAt, t.DeletedAt = due.Ptr(), sa.Ptr(), da.Ptr()
 	t.CreatedAt, t.UpdatedAt = ca.T, ua.T
+	t.StatusUpdatedAt = su.T
+	if su.T.IsZero() {
+		t.StatusUpdatedAt = ua.T
+	}
+	t.AssignedAt, t.InitiallyAssignedAt, t.RequesterUpdatedAt, t.AssigneeUpdatedAt = asa.Ptr(), ia.Ptr(), ru.Ptr(), au.Ptr()
 	return t, nil
 }
 
@@ -249,12 +257,16 @@ func (s *Service) insertTicket(ctx context.Context, t Ticket) error {
 	_, err := s.d.Conn(ctx).ExecContext(ctx, `INSERT INTO tickets (account_id, id, external_id, via_channel, via_source, type,
 		subject, raw_subject, description, priority, status, custom_status_id, recipient, requester_id, submitter_id,
 		assignee_id, organization_id, group_id, forum_topic_id, problem_id, is_public, due_at, brand_id, ticket_form_id,
-		followup_source_id, satisfaction_score, created_at, updated_at, solved_at, deleted_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,NULL)`,
+		followup_source_id, satisfaction_score, created_at, updated_at, solved_at, deleted_at,
+		status_updated_at, assigned_at, initially_assigned_at, requester_updated_at, assignee_updated_at, reopens, replies)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,NULL,
+		$30,$31,$32,$33,$34,$35,$36)`,
 		t.AccountID, t.ID, t.ExternalID, t.Via.Channel, string(t.Via.Source), t.Type, t.Subject, t.RawSubject, t.Description,
 		t.Priority, t.Status, t.CustomStatusID, t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID,
 		t.GroupID, t.ForumTopicID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt), t.BrandID, t.TicketFormID,
-		t.FollowupSourceID, t.Satisfaction, t.CreatedAt, t.UpdatedAt, db.NullTime(t.SolvedAt))
+		t.FollowupSourceID, t.Satisfaction, t.CreatedAt, t.UpdatedAt, db.NullTime(t.SolvedAt),
+		t.StatusUpdatedAt, db.NullTime(t.AssignedAt), db.NullTime(t.InitiallyAssignedAt), db.NullTime(t.RequesterUpdatedAt),
+		db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies)
 	return db.Classify(err)
 }
 
@@ -263,11 +275,13 @@ func (s *Service) saveTicket(ctx context.Context, t Ticket) error {
 		description = $5, priority = $6, status = $7, custom_status_id = $8, recipient = $9, requester_id = $10,
 		submitter_id = $11, assignee_id = $12, organization_id = $13, group_id = $14, problem_id = $15, is_public = $16,
 		due_at = $17, brand_id = $18, ticket_form_id = $19, satisfaction_score = $20, updated_at = $21, solved_at = $22,
-		deleted_at = $23 WHERE account_id = $24 AND id = $25`,
+		deleted_at = $23, status_updated_at = $26, assigned_at = $27, initially_assigned_at = $28,
+		requester_updated_at = $29, assignee_updated_at = $30, reopens = $31, replies = $32 WHERE account_id = $24 AND id = $25`,
 		t.ExternalID, t.Type, t.Subject, t.RawSubject, t.Description, t.Priority, t.Status, t.CustomStatusID, t.Recipient,
 		t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID, t.GroupID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt),
 		t.BrandID, t.TicketFormID, t.Satisfaction, t.UpdatedAt, db.NullTime(t.SolvedAt), db.NullTime(t.DeletedAt),
-		t.AccountID, t.ID)
+		t.AccountID, t.ID, t.StatusUpdatedAt, db.NullTime(t.AssignedAt), db.NullTime(t.InitiallyAssignedAt),
+		db.NullTime(t.RequesterUpdatedAt), db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies)
 	return err
 }
 

@@ -84,6 +84,16 @@ type Ticket struct {
 	UpdatedAt       time.Time
 	SolvedAt        *time.Time
 	DeletedAt       *time.Time
+	// Rule facts, kept on every write so automations and views select
+	// through indexes: when the ticket entered its status, was assigned,
+	// was last updated by its requester and its assignee; how often it was
+	// reopened and publicly replied to by agents.
+	StatusUpdatedAt     time.Time
+	AssignedAt          *time.Time
+	InitiallyAssignedAt *time.Time
+	RequesterUpdatedAt  *time.Time
+	AssigneeUpdatedAt   *time.Time
+	Reopens, Replies    int
 }
 
 // Input is a ticket create or partial update, as the API sends it.
