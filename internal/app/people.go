@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"parley/internal/account"
+	"parley/internal/auth"
+	"parley/internal/rule"
 	"parley/internal/ticket"
 	"parley/internal/user"
 )
@@ -54,4 +56,23 @@ type accountSettings struct{ a *account.Service }
 func (s accountSettings) SecureDownloads(ctx context.Context, accountID int64) (bool, error) {
 	acct, err := s.a.ByID(ctx, accountID)
 	return acct.Settings.SecureUploads, err
+}
+
+// UserFacts gives triggers a user's role and locale id.
+func (p people) UserFacts(ctx context.Context, accountID, userID int64) (string, int64, error) {
+	u, err := p.u.Lookup(ctx, accountID, userID)
+	if err != nil {
+		return "", 0, err
+	}
+	loc := u.Locale
+	return string(u.Role), rule.LocaleID(&loc), nil
+}
+
+// Author names a comment's author for webhook events.
+func (p people) Author(ctx context.Context, accountID, userID int64) (string, bool, error) {
+	u, err := p.u.Lookup(ctx, accountID, userID)
+	if err != nil {
+		return "", false, err
+	}
+	return u.Name, u.Role == auth.RoleAgent || u.Role == auth.RoleAdmin, nil
 }

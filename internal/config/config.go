@@ -69,8 +69,9 @@ type Config struct {
 	// MailDomain makes support addresses support@<subdomain>.<MailDomain>
 	// (default: the base domain).
 	MailDomain string
-	// WebhookAllow lists hosts or CIDRs webhooks may reach even though they
-	// are private or loopback (the SSRF guard refuses them otherwise).
+	// WebhookAllow lists IP addresses or CIDRs webhooks may reach even
+	// though they are private or loopback (the SSRF guard refuses them
+	// otherwise).
 	WebhookAllow []string
 }
 
@@ -225,10 +226,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("smtp tls %q: use none, opportunistic or mandatory", c.SMTPTLS))
 	}
 	for _, h := range c.WebhookAllow {
-		if strings.Contains(h, "/") {
-			if _, _, err := net.ParseCIDR(h); err != nil {
-				errs = append(errs, fmt.Errorf("webhook allow %q: not a CIDR", h))
-			}
+		if _, _, err := net.ParseCIDR(h); err != nil && net.ParseIP(h) == nil {
+			errs = append(errs, fmt.Errorf("webhook allow %q: not an IP address or CIDR", h))
 		}
 	}
 	if c.PasswordMemoryKiB < 8 || c.PasswordTime < 1 {

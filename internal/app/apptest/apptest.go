@@ -64,6 +64,21 @@ type Option func(*config.Config)
 // WithRateLimit sets the default accounts' budget (requests/minute).
 func WithRateLimit(n int) Option { return func(c *config.Config) { c.RateLimit = n } }
 
+// WithSMTPRelay sends outbound mail to addr (a mailtest.Sink).
+func WithSMTPRelay(addr string) Option {
+	return func(c *config.Config) { c.SMTPRelay, c.SMTPTLS = addr, "none" }
+}
+
+// WithSMTPListen accepts inbound mail on a random loopback port
+// (Server.SMTPAddr says which).
+func WithSMTPListen() Option { return func(c *config.Config) { c.SMTPListen = "127.0.0.1:0" } }
+
+// WithWebhookAllow lets webhooks reach the given hosts or CIDRs (test
+// receivers listen on loopback, which the SSRF guard refuses otherwise).
+func WithWebhookAllow(hosts ...string) Option {
+	return func(c *config.Config) { c.WebhookAllow = append(c.WebhookAllow, hosts...) }
+}
+
 // Each runs fn against a fresh server on every available dialect (SQLite
 // always; PostgreSQL when reachable, and required when CI=true).
 func Each(t *testing.T, fn func(t *testing.T, s *Server), opts ...Option) {

@@ -28,6 +28,9 @@ type Options struct {
 	Workers int
 	// PollInterval is how often SQLite (which has no LISTEN) looks for jobs.
 	PollInterval time.Duration
+	// Periodic jobs (hourly automations) are enqueued by the elected
+	// leader node only, so several nodes do not run them twice.
+	Periodic []*river.PeriodicJob
 }
 
 // Queue enqueues and works jobs.
@@ -75,6 +78,7 @@ func New(d *db.DB, workers *river.Workers, log *slog.Logger, o Options) (*Queue,
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 		FetchCooldown:               20 * time.Millisecond,
 		FetchPollInterval:           o.PollInterval,
+		PeriodicJobs:                o.Periodic,
 	}
 	if o.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}

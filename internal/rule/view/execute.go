@@ -1,0 +1,305 @@
+package view
+
+import (
+	"context"
+	"strconv"
+
+	"parley/internal/auth"
+	"parley/internal/platform/db"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/httpx"
+	"parley/internal/rule"
+	"parley/internal/ticket"
+)
+
+// Run says how to page through a view's tickets: the pagination and sort
+// the request asked for (httpx.ParseList over Sorts), whether to order by
+// the view's group first.
+type Run struct {
+	Page     db.Page
+	SortKind httpx.ValueKind
+	// Grouped orders by the view's group_by column before the sort (offset
+	// pages only: a cursor keeps one ordering).
+	Grouped bool
+}
+
+// Result is one page of a view's tickets, in order.
+type Result struct {
+	Tickets []ticket.Ticket
+	facts   map[int64]facts
+	Total   int64
+	More    bool
+	Keys    []db.Key
+}
+
+// Sorts lists the sortable columns of an account (custom fields too),
+// for httpx.ParseList; aliases accept the ticket list sort names.
+func Sorts(cat rule.Catalog) httpx.Sorts {
+	out := httpx.Sorts{}
+	for id, c := range columns {
+		if c.expr != "" {
+			out[id] = httpx.SortField{Column: c.expr, Kind: c.kind}
+		}
+	}
+	for alias, id := range sortAliases {
+		out[alias] = out[id]
+	}
+	for id := range cat.Fields {
+		k := strconv.FormatInt(id, 10)
+		c, _ := lookupColumn(k, cat)
+		out[k] = httpx.SortField{Column: c.expr, Kind: c.kind}
+	}
+	return out
+}
+
+// Tickets runs a view the agent may see.
+func (s *Service) Tickets(ctx context.Context, id int64, run Run) (View, Result, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	v, err := s.visible(ctx, a, id)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	res, err := s.execute(ctx, a, v, run)
+	return v, res, err
+}
+
+// Execute runs a view the caller already loaded with Get or built for a
+// preview (agents).
+func (s *Service) Execute(ctx context.Context, v View, run Run) (Result, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.execute(ctx, a, v, run)
+}
+
+// Preview runs unsaved conditions and output (POST /views/preview).
+func (s *Service) Preview(ctx context.Context, in Input, run Run) (View, Result, error) {
+	v, err := s.previewView(ctx, in)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	a := auth.ActorFrom(ctx)
+	res, err := s.execute(ctx, a, v, run)
+	return v, res, err
+}
+
+// PreviewCount counts the tickets of unsaved conditions.
+func (s *Service) PreviewCount(ctx context.Context, in Input) (int64, error) {
+	v, err := s.previewView(ctx, in)
+	if err != nil {
+		return 0, err
+	}
+	return s.count(ctx, auth.ActorFrom(ctx), v)
+}
+
+// previewView validates an unsaved view; the title is not required.
+func (s *Service) previewView(ctx context.Context, in Input) (View, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	cat, err := s.catalogs.Catalog(ctx, a.AccountID)
+	if err != nil {
+		return View{}, err
+	}
+	if !in.Title.Has() {
+		in.Title.Set, in.Title.V = true, "Preview"
+	}
+	in.Restriction.Set = false
+	v := View{AccountID: a.AccountID, Active: true, Conditions: rule.Conditions{All: []rule.Condition{}, Any: []rule.Condition{}},
+		Output:      Output{Columns: []string{"status", "subject", "requester", "created", "type", "priority"}, SortBy: "nice_id", SortOrder: "desc"},
+		Restriction: Restriction{Type: RestrictUser, IDs: []int64{a.UserID}}}
+	if err := s.apply(a, cat, &v, in, false); err != nil {
+		return View{}, err
+	}
+	return v, nil
+}
+
+// CountTickets counts a visible view's tickets exactly.
+func (s *Service) CountTickets(ctx context.Context, id int64) (int64, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return 0, err
+	}
+	v, err := s.visible(ctx, a, id)
+	if err != nil {
+		return 0, err
+	}
+	return s.count(ctx, a, v)
+}
+
+// CountMany counts several visible views; ids the agent cannot see are
+// left out, as Zendesk does.
+func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var vs []View
+	var ns []int64
+	for _, id := range ids {
+		v, err := s.visible(ctx, a, id)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		n, err := s.count(ctx, a, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		vs, ns = append(vs, v), append(ns, n)
+	}
+	return vs, ns, nil
+}
+
+// condition compiles the view's conditions for the agent: the live
+// tickets of the account that match. args must be empty; $1 is the account.
+func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
+	*args = append(*args, a.AccountID)
+	sqlCond, err := rule.Compile(v.Conditions, rule.CompileOptions{Dialect: s.d.Dialect, Now: s.clock.Now(), CurrentUserID: a.UserID}, args)
+	if err != nil {
+		if _, ok := err.(*errs.Error); ok {
+			return "", err
+		}
+		return "", errs.Wrap(errs.Invalid, "The view's conditions cannot be run", err)
+	}
+	return `t.account_id = $1 AND t.deleted_at IS NULL AND (` + sqlCond + `)`, nil
+}
+
+func (s *Service) count(ctx context.Context, a auth.Actor, v View) (int64, error) {
+	args := []any{}
+	w, err := s.condition(a, v, &args)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&n)
+	return n, err
+}
+
+func dir(desc bool) string {
+	if desc {
+		return " DESC"
+	}
+	return " ASC"
+}
+
+func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (Result, error) {
+	args := []any{}
+	w, err := s.condition(a, v, &args)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	p := run.Page
+	if !p.Keyset {
+		if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&res.Total); err != nil {
+			return Result{}, err
+		}
+	}
+	if p.Sort == "(t.id)" || p.Sort == "" {
+		p.Sort = "id"
+	}
+	p.Alias = "t."
+	sortCol := "t.id"
+	if p.Sort != "id" {
+		sortCol = p.Sort
+	}
+	q := `SELECT t.id, ` + sortCol + `, t.requester_updated_at, t.assignee_updated_at, t.assigned_at FROM tickets t WHERE ` + w
+	if p.Keyset {
+		q += p.Seek(&args) + p.OrderLimit(&args)
+	} else {
+		order := ""
+		if run.Grouped && v.Output.GroupBy != "" {
+			cat, err := s.catalogs.Catalog(ctx, a.AccountID)
+			if err != nil {
+				return Result{}, err
+			}
+			if c, ok := lookupColumn(v.Output.GroupBy, cat); ok && c.expr != "" {
+				order = c.expr + dir(v.Output.GroupOrder == "desc") + ", "
+			}
+		}
+		if p.Sort != "id" {
+			order += p.Sort + dir(p.Desc) + ", "
+		}
+		order += "t.id" + dir(p.Desc)
+		q += ` ORDER BY ` + order + ` LIMIT ` + db.Arg(&args, p.Limit) + ` OFFSET ` + db.Arg(&args, p.Offset)
+	}
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return Result{}, err
+	}
+	type hit struct {
+		id  int64
+		key any
+		f   facts
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		var ru, au, as db.Time
+		var dst any
+		var iv int64
+		var sv string
+		var tv db.Time
+		switch {
+		case p.Sort == "id":
+			dst = &iv
+		case run.SortKind == httpx.KindString:
+			dst = &sv
+		case run.SortKind == httpx.KindTime:
+			dst = &tv
+		default:
+			dst = &iv
+		}
+		if err := rows.Scan(&h.id, dst, &ru, &au, &as); err != nil {
+			rows.Close()
+			return Result{}, err
+		}
+		switch x := dst.(type) {
+		case *int64:
+			h.key = *x
+		case *string:
+			h.key = *x
+		case *db.Time:
+			h.key = x.T
+		}
+		h.f = facts{requesterUpdated: ru.Ptr(), assigneeUpdated: au.Ptr(), assigned: as.Ptr()}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	hits, res.More = db.Finish(p, hits)
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	byID := map[int64]ticket.Ticket{}
+	if len(ids) > 0 {
+		ts, _, _, err := s.tickets.List(ctx, ticket.Filter{IDs: ids}, db.Page{Limit: len(ids)})
+		if err != nil {
+			return Result{}, err
+		}
+		for _, t := range ts {
+			byID[t.ID] = t
+		}
+	}
+	res.facts = map[int64]facts{}
+	for _, h := range hits {
+		t, ok := byID[h.id]
+		if !ok {
+			continue // deleted between the two reads
+		}
+		res.Tickets = append(res.Tickets, t)
+		res.facts[h.id] = h.f
+		res.Keys = append(res.Keys, db.Key{V: h.key, ID: h.id})
+	}
+	return res, nil
+}
