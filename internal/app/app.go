@@ -26,15 +26,20 @@ import (
 	"parley/internal/auth"
 	"parley/internal/bulk"
 	"parley/internal/config"
+	"parley/internal/notify"
 	"parley/internal/platform/blob"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/jobs"
 	"parley/internal/platform/ratelimit"
+	"parley/internal/rule/macro"
+	"parley/internal/rule/trigger"
+	"parley/internal/rule/view"
 	"parley/internal/search"
 	"parley/internal/ticket"
 	"parley/internal/user"
+	"parley/internal/webhook"
 	"parley/migrations"
 )
 
@@ -52,6 +57,11 @@ type App struct {
 	Bulk     *bulk.Service
 	Jobs     *jobs.Queue
 	Limiter  *ratelimit.Limiter
+	Triggers *trigger.Service
+	Views    *view.Service
+	Macros   *macro.Service
+	Webhooks *webhook.Service
+	Mail     *notify.Service
 
 	migrator *db.Migrator
 	files    *blob.Local
@@ -60,6 +70,7 @@ type App struct {
 	secret   []byte
 	cancel   context.CancelFunc
 	done     chan struct{}
+	smtpLn   net.Listener
 }
 
 // Options are the seams tests use.
@@ -99,7 +110,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		d.Close()
 		return nil, err
 	}
-	a.wire()
+	if err := a.wire(); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -139,7 +153,7 @@ func (a *App) installationSecret(ctx context.Context) ([]byte, error) {
 	return hex.DecodeString(s)
 }
 
-func (a *App) wire() {
+func (a *App) wire() error {
 	cfg := a.Config
 	argon := auth.Argon2{MemoryKiB: cfg.PasswordMemoryKiB, Time: cfg.PasswordTime, Threads: 1}
 	a.Accounts = account.NewService(a.DB, a.Clock, account.Options{BaseDomain: cfg.BaseDomain,
@@ -154,16 +168,26 @@ func (a *App) wire() {
 	a.Search = search.NewService(a.DB, a.Clock, a.Tickets, a.Users)
 	a.Users.SetSearcher(a.Search)
 	a.Limiter = ratelimit.New(a.DB, a.Clock, a.Log)
+	if err := a.wireRules(); err != nil {
+		return err
+	}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, a.Bulk.NewWorker())
-	q, err := jobs.New(a.DB, workers, a.Log, jobs.Options{Work: !cfg.NoJobs, Workers: cfg.Workers, PollInterval: cfg.JobPoll})
+	river.AddWorker(workers, a.Triggers.NewAutomationWorker())
+	river.AddWorker(workers, a.Webhooks.NewWorker())
+	river.AddWorker(workers, a.Mail.NewSendWorker(a.sender()))
+	q, err := jobs.New(a.DB, workers, a.Log, jobs.Options{Work: !cfg.NoJobs, Workers: cfg.Workers, PollInterval: cfg.JobPoll,
+		Periodic: trigger.PeriodicJobs()})
 	if err != nil {
 		// River only fails here on a programming error in the config.
 		panic(err)
 	}
 	a.Jobs = q
 	a.Bulk.SetQueue(q)
+	a.Triggers.SetQueue(q)
+	a.Webhooks.SetQueue(q)
+	a.Mail.SetQueue(q)
 
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -172,6 +196,7 @@ func (a *App) wire() {
 		a.registry.MustRegister(collectors.NewDBStatsCollector(a.DB.Reader(), "read"))
 	}
 	a.router = a.routes()
+	return nil
 }
 
 // Rooms is what registers API routes.
@@ -207,6 +232,10 @@ func (a *App) routes() chi.Router {
 			user.NewAPI(a.Users),
 			search.NewAPI(a.Search),
 			tickets,
+			trigger.NewAPI(a.Triggers),
+			view.NewAPI(a.Views),
+			macro.NewAPI(a.Macros),
+			webhook.NewAPI(a.Webhooks),
 		} {
 			room.Routes(r)
 		}
@@ -243,11 +272,32 @@ func (a *App) StartBackground(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	if a.Config.SMTPListen != "" && a.smtpLn == nil {
+		ln, err := net.Listen("tcp", a.Config.SMTPListen)
+		if err != nil {
+			return fmt.Errorf("smtp listen: %w", err)
+		}
+		a.smtpLn = ln
+		go func() {
+			if err := a.Mail.ServeSMTP(ctx, ln); err != nil {
+				a.Log.Error("smtp listener stopped", slog.String("error", err.Error()))
+			}
+		}()
+		a.Log.Info("accepting mail", slog.String("addr", ln.Addr().String()), slog.String("domain", a.Config.MailHost()))
+	}
 	go func() {
 		defer close(a.done)
 		a.Limiter.Run(ctx)
 	}()
 	return nil
+}
+
+// SMTPAddr is where inbound mail is accepted ("" when not listening).
+func (a *App) SMTPAddr() string {
+	if a.smtpLn == nil {
+		return ""
+	}
+	return a.smtpLn.Addr().String()
 }
 
 // Close stops background work and closes the database.

@@ -64,6 +64,9 @@ func (a *App) CreateAccount(ctx context.Context, n NewAccount) (Login, error) {
 		if err := a.Accounts.SetOwner(ctx, acct.ID, l.OwnerID); err != nil {
 			return err
 		}
+		if err := a.bootstrapRules(ctx, acct.ID); err != nil {
+			return err
+		}
 		owner := l.OwnerID
 		_, err = a.Tokens.Insert(ctx, acct.ID, &owner, "Created at account setup", l.Token)
 		return err
@@ -89,6 +92,9 @@ func (a *App) EnsureDefaultAccount(ctx context.Context) (Login, error) {
 		return Login{}, err
 	}
 	if err := a.Tickets.BootstrapAccount(ctx, acct.ID); err != nil {
+		return Login{}, err
+	}
+	if err := a.bootstrapAllRules(ctx); err != nil {
 		return Login{}, err
 	}
 	l := Login{Account: acct, Email: cfg.AdminEmail}
@@ -125,4 +131,53 @@ func (a *App) EnsureDefaultAccount(ctx context.Context) (Login, error) {
 		l.Token = cfg.AdminToken
 	}
 	return l, nil
+}
+
+// bootstrapRules gives an account the default triggers, automation and
+// views once: an admin who deletes a default must not see it come back at
+// the next start, so a marker records that it was done.
+func (a *App) bootstrapRules(ctx context.Context, accountID int64) error {
+	return a.DB.InTx(ctx, func(ctx context.Context) error {
+		key := fmt.Sprintf("rules_bootstrapped:%d", accountID)
+		var n int
+		c := a.DB.Conn(ctx)
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM installation WHERE key = $1`, key).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		if err := a.Triggers.BootstrapAccount(ctx, accountID); err != nil {
+			return err
+		}
+		if err := a.Views.BootstrapAccount(ctx, accountID); err != nil {
+			return err
+		}
+		_, err := c.ExecContext(ctx, `INSERT INTO installation (key, value) VALUES ($1, '1')`, key)
+		return err
+	})
+}
+
+// bootstrapAllRules catches up accounts made before business rules existed.
+func (a *App) bootstrapAllRules(ctx context.Context) error {
+	rows, err := a.DB.Conn(ctx).QueryContext(ctx, `SELECT id FROM accounts ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.bootstrapRules(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

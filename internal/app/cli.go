@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -14,10 +15,21 @@ import (
 
 	"parley/internal/auth"
 	"parley/internal/config"
+	"parley/internal/notify"
 )
 
 // Version is set at build time with -ldflags "-X parley/internal/app.Version=...".
 var Version = "dev"
+
+// ExitError carries the process exit code a command wants (sysexits for
+// mail receive, so an MTA knows whether to retry or bounce).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
 
 // Run is the whole command line: it parses args and runs a subcommand.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -61,12 +73,49 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serve.Flags().BoolVar(&cfg.NoJobs, "no-jobs", cfg.NoJobs, "do not work jobs in this process (use parley worker) [PARLEY_NO_JOBS]")
 	serve.Flags().IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "API requests per minute per account for new accounts; 0 is unlimited [PARLEY_RATE_LIMIT]")
 	serve.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-Proto [PARLEY_TRUST_PROXY]")
+	serve.Flags().StringVar(&cfg.SMTPListen, "smtp", cfg.SMTPListen, "also accept inbound mail on this address, e.g. 127.0.0.1:2525 [PARLEY_SMTP_LISTEN]")
+	serve.Flags().StringVar(&cfg.MailDomain, "mail-domain", cfg.MailDomain, "support addresses are support@<subdomain>.<mail domain> (default: the base domain) [PARLEY_MAIL_DOMAIN]")
+	serve.Flags().StringVar(&cfg.SMTPRelay, "smtp-relay", cfg.SMTPRelay, "host:port of the relay for outbound mail; empty logs and drops mail [PARLEY_SMTP_RELAY]")
+
+	mailCmd := &cobra.Command{Use: "mail", Short: "Mail tools"}
+	var mailFile string
+	mailReceive := &cobra.Command{
+		Use:   "receive",
+		Short: "Take one RFC 5322 message (stdin or --file) as inbound mail, for MTA pipes; exits with sysexits codes",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in := cmd.InOrStdin()
+			if mailFile != "" && mailFile != "-" {
+				f, err := os.Open(mailFile)
+				if err != nil {
+					return &ExitError{Code: 66, Err: err}
+				}
+				defer f.Close()
+				in = f
+			}
+			cfg.SMTPListen, cfg.NoJobs = "", true
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return &ExitError{Code: 75, Err: err}
+			}
+			defer a.Close()
+			res, err := a.Mail.Receive(cmd.Context(), in, notify.Envelope{})
+			if err != nil {
+				return &ExitError{Code: notify.ExitCode(err), Err: err}
+			}
+			fmt.Fprintln(stdout, res.Describe())
+			return nil
+		},
+	}
+	mailReceive.Flags().StringVar(&mailFile, "file", "-", "message file; - reads stdin")
+	mailReceive.Flags().StringVar(&cfg.MailDomain, "mail-domain", cfg.MailDomain, "mail domain of the support addresses [PARLEY_MAIL_DOMAIN]")
+	mailReceive.Flags().StringVar(&cfg.BaseDomain, "base-domain", cfg.BaseDomain, "base domain [PARLEY_BASE_DOMAIN]")
+	mailCmd.AddCommand(mailReceive)
 
 	worker := &cobra.Command{
 		Use:   "worker",
 		Short: "Work background jobs only (for nodes without HTTP traffic)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg.NoJobs = false
+			cfg.NoJobs, cfg.SMTPListen = false, ""
 			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
 			if err != nil {
 				return err
@@ -178,7 +227,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	_ = tokenCreate.MarkFlagRequired("email")
 	tokenCmd.AddCommand(tokenCreate)
 
-	root.AddCommand(serve, worker, migrate, version, accountCmd, tokenCmd)
+	root.AddCommand(serve, worker, migrate, version, accountCmd, tokenCmd, mailCmd)
 	return root.ExecuteContext(ctx)
 }
 

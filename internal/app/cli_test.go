@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -261,4 +263,76 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMailReceive pipes messages into `parley mail receive` as an MTA
+// would: a customer's mail becomes a ticket, a bounce is dropped with
+// success (no retry), and mail for no account exits 67 (no such user).
+func TestMailReceive(t *testing.T) {
+	env := dialectEnv(t, db.SQLite)
+	env["PARLEY_BASE_DOMAIN"] = "parley.test"
+	if _, err := run(t, env, "account", "create", "--subdomain", "acme", "--name", "Acme", "--owner-email", "boss@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, msg string) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(msg, "\n", "\r\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.eml", "From: Dana <dana@example.org>\nTo: support@acme.parley.test\nSubject: Cannot log in\n"+
+		"Message-ID: <m1@example.org>\n\nMy password does not work.\n")
+	out, err := run(t, env, "mail", "receive", "--file", good)
+	if err != nil || !strings.Contains(out, "created") {
+		t.Fatalf("mail receive: %q %v", out, err)
+	}
+	bounce := write("bounce.eml", "From: MAILER-DAEMON@mx.example.org\nTo: support@acme.parley.test\nSubject: Undelivered Mail\n"+
+		"Auto-Submitted: auto-replied\nMessage-ID: <b1@mx.example.org>\n\nDelivery failed.\n")
+	out, err = run(t, env, "mail", "receive", "--file", bounce)
+	if err != nil || !strings.Contains(out, "dropped") {
+		t.Fatalf("bounce: %q %v, want dropped without error", out, err)
+	}
+	nobody := write("nobody.eml", "From: Dana <dana@example.org>\nTo: support@nosuch.parley.test\nSubject: Hi\n"+
+		"Message-ID: <m2@example.org>\n\nHello.\n")
+	_, err = run(t, env, "mail", "receive", "--file", nobody)
+	var ee *app.ExitError
+	if !errors.As(err, &ee) || ee.Code != 67 {
+		t.Fatalf("mail for no account: %v, want exit code 67", err)
+	}
+	// The ticket is there, from the customer, via email.
+	url, _, stop := serve(t, env)
+	defer stop()
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v2/search.json?query=type:ticket%20subject:cannot", nil)
+	req.Host = "acme.parley.test"
+	tok := strings.TrimSpace(mustRun(t, env, "token", "create", "--account", "acme", "--email", "boss@acme.example"))
+	req.SetBasicAuth("boss@acme.example/token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Results []struct {
+			Subject string `json:"subject"`
+			Via     struct {
+				Channel string `json:"channel"`
+			} `json:"via"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 1 || res.Results[0].Subject != "Cannot log in" || res.Results[0].Via.Channel != "email" {
+		t.Fatalf("search after mail receive = %+v, want the emailed ticket", res.Results)
+	}
+}
+
+func mustRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	out, err := run(t, env, args...)
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return out
 }

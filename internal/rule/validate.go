@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"parley/internal/placeholder"
 	"parley/internal/platform/errs"
 )
 
@@ -382,8 +383,39 @@ func ValidateActions(k Kind, as []Action, cat Catalog, v *errs.Validation) {
 				continue
 			}
 			v.Add(path, "InvalidValue", fmt.Sprintf("Actions: %s: %s", a.Field, msg))
+			continue
+		}
+		for _, tmpl := range templates(s, a.Value) {
+			if err := placeholder.Check(tmpl); err != nil {
+				v.Add(path, "InvalidValue", fmt.Sprintf("Actions: %s: the placeholder text does not parse: %v", a.Field, err))
+				break
+			}
 		}
 	}
+}
+
+// templates are the texts of an action that carry placeholders, checked
+// when the rule is saved so a broken one never reaches a customer.
+func templates(s *actionSpec, v any) []string {
+	switch s.val {
+	case aNotify:
+		if parts, ok := textList(v); ok && len(parts) > 1 {
+			return parts[1:]
+		}
+	case aWebhook:
+		if parts, ok := textList(v); ok && len(parts) > 1 {
+			return parts[1:]
+		}
+	case aText:
+		if x, ok := str(v); ok {
+			return []string{x}
+		}
+	case aComment:
+		if x, ok := commentText(v); ok {
+			return []string{x}
+		}
+	}
+	return nil
 }
 
 func actionValueProblem(k Kind, s *actionSpec, fid int64, v any, cat Catalog) string {

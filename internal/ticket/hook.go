@@ -252,6 +252,15 @@ type Macros interface {
 // SetMacros connects the macro room.
 func (s *Service) SetMacros(m Macros) { s.macros = m }
 
+// Renderer fills placeholders ({{ticket.title}}, {{current_user.name}})
+// in a text from a write (the mail room implements it).
+type Renderer interface {
+	Render(ctx context.Context, w *Write, tmpl string) (string, error)
+}
+
+// SetRenderer connects placeholder rendering for macro comments.
+func (s *Service) SetRenderer(r Renderer) { s.render = r }
+
 // withMacros folds the changes of in.MacroIDs into in; what the request
 // sets itself wins over what a macro sets.
 func (s *Service) withMacros(ctx context.Context, a auth.Actor, cur Ticket, in Input) (Input, error) {
@@ -277,6 +286,21 @@ func (s *Service) withMacros(ctx context.Context, a auth.Actor, cur Ticket, in I
 	fill(&in.AdditionalTags, m.AdditionalTags)
 	fill(&in.RemoveTags, m.RemoveTags)
 	fill(&in.CustomFields, m.CustomFields)
+	if m.Comment.Has() && !in.Comment.Set && s.render != nil {
+		// A macro's comment speaks with the ticket's and the agent's
+		// details, filled in now, as the agent sends it.
+		c := m.Comment.V
+		w := &Write{Actor: a, Before: cur, Ticket: cur, Audit: &Audit{}, s: s}
+		if out, err := s.render.Render(ctx, w, c.Body); err == nil {
+			c.Body = out
+		}
+		if c.HTMLBody != "" {
+			if out, err := s.render.Render(ctx, w, c.HTMLBody); err == nil {
+				c.HTMLBody = out
+			}
+		}
+		m.Comment = opt.Of(c)
+	}
 	fill(&in.Comment, m.Comment)
 	fill(&in.Followers, m.Followers)
 	fill(&in.EmailCCs, m.EmailCCs)

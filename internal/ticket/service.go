@@ -28,6 +28,7 @@ type Service struct {
 	mergeGuard  MergeGuard
 	hooks       []Hook
 	macros      Macros
+	render      Renderer
 }
 
 // Options configure the ticket service.

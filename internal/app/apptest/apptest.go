@@ -55,7 +55,9 @@ type Server struct {
 	Dialect db.Dialect
 	// Default is the default account (reached by the bare IP).
 	Default Tenant
-	srv     *httptest.Server
+	// SMTPAddr is where inbound mail is accepted (WithSMTPListen).
+	SMTPAddr string
+	srv      *httptest.Server
 }
 
 // Option adjusts the configuration before start.
@@ -129,7 +131,7 @@ func Start(t testing.TB, d db.Dialect, opts ...Option) *Server {
 		t.Fatalf("apptest: background: %v", err)
 	}
 	srv := httptest.NewServer(a.Router())
-	s := &Server{App: a, URL: srv.URL, Dialect: d, srv: srv}
+	s := &Server{App: a, URL: srv.URL, Dialect: d, srv: srv, SMTPAddr: a.SMTPAddr()}
 	s.Default = Tenant{Subdomain: login.Account.Subdomain, Host: login.Account.Subdomain + "." + BaseDomain,
 		AccountID: login.Account.ID, OwnerID: login.OwnerID, Email: login.Email, Password: login.Password, Token: login.Token}
 	t.Cleanup(func() {

@@ -28,6 +28,10 @@ type fx struct {
 	ticket                          int64
 	agentAuth, endUserAuth          string
 	fieldKeys                       map[string]string // type -> key
+	// Business rules and webhooks (see setupRules).
+	trigger, automation, category int64
+	view, macro                   int64
+	webhook                       string
 }
 
 func basic(email, secret string) string {
@@ -98,7 +102,39 @@ func setup(t *testing.T, s *apptest.Server) fx {
 			"comment": map[string]any{"body": "It is on fire."}}}), "ticket")
 	mustDo(t, s, tn, 201, "POST", "/api/v2/organization_fields.json",
 		map[string]any{"organization_field": map[string]any{"key": "o_integer", "type": "integer", "title": "Seats"}})
+	setupRules(t, s, &f)
 	return f
+}
+
+// setupRules makes one record of each business-rule kind and a webhook.
+func setupRules(t *testing.T, s *apptest.Server, f *fx) {
+	t.Helper()
+	tn := f.tn
+	m := mustDo(t, s, tn, 201, "POST", "/api/v2/trigger_categories.json", map[string]any{"trigger_category": map[string]any{"name": "Routing"}})
+	cid, _ := m["trigger_category"].(map[string]any)["id"].(string)
+	var err error
+	if f.category, err = strconv.ParseInt(cid, 10, 64); err != nil {
+		t.Fatalf("trigger category id %q: %v", cid, err)
+	}
+	f.trigger = idOf(t, mustDo(t, s, tn, 201, "POST", "/api/v2/triggers.json", map[string]any{"trigger": map[string]any{
+		"title": "Escalate", "category_id": cid,
+		"conditions": map[string]any{"all": []any{map[string]any{"field": "current_tags", "operator": "includes", "value": "escalate"}}},
+		"actions":    []any{map[string]any{"field": "priority", "value": "high"}}}}), "trigger")
+	f.automation = idOf(t, mustDo(t, s, tn, 201, "POST", "/api/v2/automations.json", map[string]any{"automation": map[string]any{
+		"title": "Close solved", "active": false,
+		"all":     []any{map[string]any{"field": "status", "operator": "is", "value": "solved"}, map[string]any{"field": "SOLVED", "operator": "greater_than", "value": "96"}},
+		"actions": []any{map[string]any{"field": "status", "value": "closed"}}}}), "automation")
+	f.view = idOf(t, mustDo(t, s, tn, 201, "POST", "/api/v2/views.json", map[string]any{"view": map[string]any{
+		"title": "Open tickets", "all": []any{map[string]any{"field": "status", "operator": "less_than", "value": "solved"}}}}), "view")
+	f.macro = idOf(t, mustDo(t, s, tn, 201, "POST", "/api/v2/macros.json", map[string]any{"macro": map[string]any{
+		"title": "Close it", "actions": []any{map[string]any{"field": "status", "value": "solved"}}}}), "macro")
+	w, _ := mustDo(t, s, tn, 201, "POST", "/api/v2/webhooks.json", map[string]any{"webhook": map[string]any{
+		"name": "Orders", "endpoint": "https://example.com/hook", "http_method": "POST", "request_format": "json",
+		"status": "active", "subscriptions": []string{"conditional_ticket_events"}}})["webhook"].(map[string]any)
+	f.webhook, _ = w["id"].(string)
+	if len(f.webhook) != 26 {
+		t.Fatalf("webhook id %v", w["id"])
+	}
 }
 
 // fingerprint is row counts and the newest updated_at of every table a
@@ -110,7 +146,7 @@ func fingerprint(t *testing.T, s *apptest.Server) string {
 	var b strings.Builder
 	for _, tbl := range []string{"accounts", "users", "user_identities", "organizations", "organization_memberships",
 		"groups", "group_memberships", "custom_field_defs", "api_tokens", "job_statuses", "tickets", "ticket_fields",
-		"custom_statuses"} {
+		"custom_statuses", "trigger_categories", "triggers", "views", "macros", "webhooks"} {
 		var n int64
 		var last *string
 		if err := c.QueryRowContext(ctx, `SELECT count(*), CAST(max(updated_at) AS TEXT) FROM `+tbl).Scan(&n, &last); err != nil {
@@ -123,7 +159,8 @@ func fingerprint(t *testing.T, s *apptest.Server) string {
 		fmt.Fprintf(&b, "%s=%d@%s ", tbl, n, l)
 	}
 	for _, tbl := range []string{"user_tags", "organization_tags", "organization_domains", "custom_field_options",
-		"ticket_tags", "ticket_comments", "ticket_audits"} {
+		"ticket_tags", "ticket_comments", "ticket_audits", "trigger_revisions", "rule_restrictions", "rule_usage",
+		"macro_usage", "webhook_events", "webhook_invocations", "webhook_attempts"} {
 		var n int64
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl).Scan(&n); err != nil {
 			t.Fatalf("fingerprint %s: %v", tbl, err)
@@ -298,6 +335,27 @@ func cases(f fx) []tc {
 		{"PUT", u("/api/v2/tickets/%d.json", f.ticket), "ticket"},
 		{"POST", "/api/v2/ticket_fields.json", "ticket_field"},
 		{"POST", "/api/v2/custom_statuses.json", "custom_status"},
+		{"POST", "/api/v2/triggers.json", "trigger"},
+		{"PUT", u("/api/v2/triggers/%d.json", f.trigger), "trigger"},
+		{"PUT", "/api/v2/triggers/update_many.json", "triggers"},
+		{"PUT", "/api/v2/triggers/reorder.json", "trigger_ids"},
+		{"POST", "/api/v2/automations.json", "automation"},
+		{"PUT", u("/api/v2/automations/%d.json", f.automation), "automation"},
+		{"PUT", "/api/v2/automations/update_many.json", "automations"},
+		{"POST", "/api/v2/trigger_categories.json", "trigger_category"},
+		{"PATCH", u("/api/v2/trigger_categories/%d.json", f.category), "trigger_category"},
+		{"POST", "/api/v2/trigger_categories/jobs.json", "job"},
+		{"POST", "/api/v2/views.json", "view"},
+		{"PUT", u("/api/v2/views/%d.json", f.view), "view"},
+		{"POST", "/api/v2/views/preview.json", "view"},
+		{"PUT", "/api/v2/views/update_many.json", "views"},
+		{"POST", "/api/v2/macros.json", "macro"},
+		{"PUT", u("/api/v2/macros/%d.json", f.macro), "macro"},
+		{"PUT", "/api/v2/macros/update_many.json", "macros"},
+		{"POST", "/api/v2/webhooks.json", "webhook"},
+		{"PUT", "/api/v2/webhooks/" + f.webhook + ".json", "webhook"},
+		{"PATCH", "/api/v2/webhooks/" + f.webhook + ".json", "webhook"},
+		{"POST", "/api/v2/webhooks/test.json", "request"},
 	}
 	for _, w := range writes {
 		for _, b := range []struct{ name, body, code string }{
@@ -583,7 +641,7 @@ func cases(f fx) []tc {
 		tc{name: "NUL in token description", method: "POST", path: "/api/v2/api_tokens.json", body: `{"api_token":{"description":"` + nul + `"}}`, status: 422, also: []int{400}, want: anyError},
 		tc{name: "NUL in account name", method: "PUT", path: "/api/v2/account.json", body: `{"account":{"name":"` + nul + `"}}`, status: 422, also: []int{400}, want: anyError},
 	)
-	return out
+	return append(out, ruleCases(f)...)
 }
 
 // anyError accepts any Zendesk error shape (and a plain 200 list for the
@@ -595,7 +653,7 @@ func anyError(t *testing.T, body map[string]any) string {
 	if _, ok := body["errors"]; ok {
 		return ""
 	}
-	for _, k := range []string{"users", "organizations", "job_statuses"} {
+	for _, k := range []string{"users", "organizations", "job_statuses", "triggers", "macros", "webhooks"} {
 		if l, ok := body[k].([]any); ok && len(l) == 0 {
 			return ""
 		}

@@ -15,12 +15,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -109,6 +111,10 @@ type fixture struct {
 	TicketField, TicketFieldOption      int64
 	Form                                int64 // a ticket form
 	Rating                              int64 // a satisfaction rating
+	Trigger, TriggerRevision            int64
+	TriggerCategory                     int64 // rendered as a string in JSON
+	Automation, View, Macro             int64
+	Webhook, Invocation                 string // ULIDs; Invocation is a delivered call of Webhook
 	AllUserIDs                          []int64
 	userFieldKey, orgFieldKey, tagLabel string
 }
@@ -139,9 +145,22 @@ func (f fixture) param(pattern, name string) (string, bool) {
 			return n(f.Token)
 		case under("job_statuses"):
 			return f.Job, true
+		case under("triggers"):
+			return n(f.Trigger)
+		case under("trigger_categories"):
+			return n(f.TriggerCategory)
+		case under("automations"):
+			return n(f.Automation)
+		case under("webhooks"):
+			return f.Webhook, true
 		}
 	case "iid":
-		return n(f.Identity)
+		switch {
+		case under("users"):
+			return n(f.Identity)
+		case under("webhooks"):
+			return f.Invocation, true
+		}
 	case "org":
 		return n(f.Org)
 	case "gm":
@@ -152,6 +171,16 @@ func (f fixture) param(pattern, name string) (string, bool) {
 			return n(f.OrgMembership)
 		case under("group_memberships"):
 			return n(f.GroupMembership)
+		case under("macros"), under("tickets") && strings.Contains(pattern, "/macros/{mid}"):
+			return n(f.Macro)
+		}
+	case "tid":
+		if under("tickets") {
+			return n(f.Ticket)
+		}
+	case "vid":
+		if under("views") {
+			return n(f.View)
 		}
 	case "gid":
 		return n(f.Group)
@@ -176,7 +205,12 @@ func (f fixture) param(pattern, name string) (string, bool) {
 			return n(f.Org)
 		}
 	case "rid":
-		return n(f.Role)
+		switch {
+		case under("custom_roles"):
+			return n(f.Role)
+		case under("triggers"):
+			return n(f.TriggerRevision)
+		}
 	case "uid":
 		return n(f.EndUser)
 	case "cid":
@@ -251,9 +285,24 @@ func probeBody(f fixture) map[string]any {
 		"ticket_form":              map[string]any{"name": "Probe form"},
 		"satisfaction_rating":      map[string]any{"score": "good"},
 		"ticket_field_ids":         []int64{f.TicketField},
-		"ids":                      []int64{f.Ticket},
-		"password":                 "probe-password-1",
-		"previous_password":        "probe-password-0",
+		// Business rules: complete, valid records, so a handler that
+		// forgot tenancy on its path id would really save them.
+		"trigger": map[string]any{"title": "Probe", "active": false,
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "open"}}},
+			"actions":    []any{map[string]any{"field": "priority", "value": "low"}}},
+		"automation": map[string]any{"title": "Probe", "active": false,
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "pending"},
+				map[string]any{"field": "PENDING", "operator": "greater_than", "value": "240"}}},
+			"actions": []any{map[string]any{"field": "status", "value": "open"}}},
+		"trigger_category": map[string]any{"name": "Probe"},
+		"view": map[string]any{"title": "Probe", "active": false,
+			"all": []any{map[string]any{"field": "status", "operator": "is", "value": "open"}}},
+		"macro": map[string]any{"title": "Probe", "active": false, "actions": []any{map[string]any{"field": "status", "value": "open"}}},
+		"webhook": map[string]any{"name": "Probe", "status": "inactive", "endpoint": "https://example.com/probe",
+			"http_method": "POST", "request_format": "json", "subscriptions": []string{"conditional_ticket_events"}},
+		"ids":               []int64{f.Ticket},
+		"password":          "probe-password-1",
+		"previous_password": "probe-password-0",
 	}
 }
 
@@ -303,7 +352,7 @@ func num(t *testing.T, m map[string]any, key string) int64 {
 // seed creates one of every record kind in tenant tn. skew extra records
 // are made first where ids are numbered per account (tickets), so the two
 // accounts' ids differ.
-func seed(t *testing.T, s *apptest.Server, tn apptest.Tenant, skew int) fixture {
+func seed(t *testing.T, s *apptest.Server, tn apptest.Tenant, skew int, hookURL string) fixture {
 	t.Helper()
 	sub := tn.Subdomain
 	f := fixture{T: tn, EndUserEmail: "end@" + sub + ".example", userFieldKey: "plan_" + sub, orgFieldKey: "tier_" + sub,
@@ -358,6 +407,7 @@ func seed(t *testing.T, s *apptest.Server, tn apptest.Tenant, skew int) fixture 
 	}
 
 	seedTickets(t, s, &f, skew)
+	seedRules(t, s, &f, hookURL)
 
 	roles, _ := must(t, s, tn, 200, "GET", "/api/v2/custom_roles.json", nil)["custom_roles"].([]any)
 	if len(roles) == 0 {
@@ -458,6 +508,75 @@ func seedTickets(t *testing.T, s *apptest.Server, f *fixture, skew int) {
 	f.Rating = num(t, obj(t, rr.JSON(t), "satisfaction_rating"), "id")
 }
 
+// seedRules adds the business-rule rooms' records: a trigger category with
+// a trigger (and its first revision), an automation, a view, a macro, and a
+// webhook subscribed to ticket creation whose invocation of a new ticket has
+// been delivered to hookURL.
+func seedRules(t *testing.T, s *apptest.Server, f *fixture, hookURL string) {
+	t.Helper()
+	tn, sub := f.T, f.T.Subdomain
+	cat := obj(t, must(t, s, tn, 201, "POST", "/api/v2/trigger_categories.json",
+		map[string]any{"trigger_category": map[string]any{"name": "Iso " + sub}}), "trigger_category")
+	cid, _ := cat["id"].(string)
+	var err error
+	if f.TriggerCategory, err = strconv.ParseInt(cid, 10, 64); err != nil || f.TriggerCategory <= 0 {
+		t.Fatalf("trigger category id %v is not a string id", cat["id"])
+	}
+	f.Trigger = num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/triggers.json", map[string]any{"trigger": map[string]any{
+		"title": "Iso " + sub, "category_id": cid,
+		"conditions": map[string]any{"all": []any{map[string]any{"field": "current_tags", "operator": "includes", "value": "iso_fire_" + sub}}},
+		"actions":    []any{map[string]any{"field": "priority", "value": "high"}}}}), "trigger"), "id")
+	revs, _ := must(t, s, tn, 200, "GET", fmt.Sprintf("/api/v2/triggers/%d/revisions.json", f.Trigger), nil)["trigger_revisions"].([]any)
+	if len(revs) == 0 {
+		t.Fatalf("seed trigger %d has no revisions", f.Trigger)
+	}
+	f.TriggerRevision = num(t, revs[0].(map[string]any), "id")
+	f.Automation = num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/automations.json", map[string]any{"automation": map[string]any{
+		"title": "Iso " + sub, "active": false,
+		"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "solved"},
+			map[string]any{"field": "SOLVED", "operator": "greater_than", "value": "480"}}},
+		"actions": []any{map[string]any{"field": "status", "value": "closed"}}}}), "automation"), "id")
+	f.View = num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/views.json", map[string]any{"view": map[string]any{
+		"title": "Iso " + sub, "all": []any{map[string]any{"field": "status", "operator": "less_than", "value": "solved"}}}}), "view"), "id")
+	f.Macro = num(t, obj(t, must(t, s, tn, 201, "POST", "/api/v2/macros.json", map[string]any{"macro": map[string]any{
+		"title": "Iso " + sub, "actions": []any{map[string]any{"field": "priority", "value": "low"},
+			map[string]any{"field": "comment_value", "value": "Hello from " + sub}}}}), "macro"), "id")
+
+	wh := obj(t, must(t, s, tn, 201, "POST", "/api/v2/webhooks.json", map[string]any{"webhook": map[string]any{
+		"name": "Iso " + sub, "endpoint": hookURL + "/hook-" + sub, "http_method": "POST", "request_format": "json",
+		"status": "active", "subscriptions": []string{"zen:event-type:ticket.created"}}}), "webhook")
+	f.Webhook, _ = wh["id"].(string)
+	if len(f.Webhook) != 26 {
+		t.Fatalf("webhook id %v is not a ULID", wh["id"])
+	}
+	must(t, s, tn, 201, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Hooked " + sub,
+		"requester_id": f.EndUser, "comment": map[string]any{"body": "hooked"}}})
+	// Wait for the delivery, so the snapshots see a settled invocation.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ivs, _ := must(t, s, tn, 200, "GET", "/api/v2/webhooks/"+f.Webhook+"/invocations.json", nil)["invocations"].([]any)
+		if len(ivs) == 1 {
+			iv := ivs[0].(map[string]any)
+			if iv["status"] == "success" {
+				f.Invocation, _ = iv["id"].(string)
+				break
+			}
+			if iv["status"] != "in_progress" {
+				t.Fatalf("seed webhook invocation: %v", iv)
+			}
+		} else if len(ivs) > 1 {
+			t.Fatalf("seed webhook has %d invocations; want 1", len(ivs))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seed webhook invocation not delivered in time: %v", ivs)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if f.Invocation == "" {
+		t.Fatal("seed webhook invocation has no id")
+	}
+}
+
 // snapshot reads everything a tenant's owner can list, as canonical JSON
 // per path. withJobs includes the job status list.
 func snapshot(t *testing.T, s *apptest.Server, f fixture, withJobs bool) map[string]string {
@@ -469,6 +588,12 @@ func snapshot(t *testing.T, s *apptest.Server, f fixture, withJobs bool) map[str
 		"/api/v2/account/settings.json", "/api/v2/custom_roles.json",
 		"/api/v2/tickets.json", "/api/v2/deleted_tickets.json", "/api/v2/ticket_fields.json", "/api/v2/custom_statuses.json", "/api/v2/tags.json",
 		"/api/v2/ticket_forms.json", "/api/v2/satisfaction_ratings.json",
+		"/api/v2/triggers.json?per_page=100", "/api/v2/trigger_categories.json", "/api/v2/automations.json?per_page=100",
+		"/api/v2/views.json?per_page=100", "/api/v2/macros.json?per_page=100", "/api/v2/webhooks.json",
+		fmt.Sprintf("/api/v2/triggers/%d/revisions.json", f.Trigger),
+		fmt.Sprintf("/api/v2/views/%d.json", f.View), fmt.Sprintf("/api/v2/macros/%d.json", f.Macro),
+		"/api/v2/webhooks/" + f.Webhook + "/signing_secret.json", "/api/v2/webhooks/" + f.Webhook + "/invocations.json",
+		"/api/v2/webhooks/" + f.Webhook + "/invocations/" + f.Invocation + "/attempts.json",
 		fmt.Sprintf("/api/v2/tickets/%d.json", f.Ticket), fmt.Sprintf("/api/v2/tickets/%d/comments.json", f.Ticket),
 		fmt.Sprintf("/api/v2/tickets/%d/audits.json", f.Ticket), fmt.Sprintf("/api/v2/attachments/%d.json", f.Attachment),
 	}
@@ -546,10 +671,16 @@ const (
 )
 
 func TestTenantIsolation(t *testing.T) {
+	// The webhooks' receiver: a loopback server the SSRF guard is told to
+	// allow, so each account's webhook gets a real, delivered invocation.
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hook.Close()
 	apptest.Each(t, func(t *testing.T, s *apptest.Server) {
 		routes := apiRoutes(t, s)
-		a := seed(t, s, s.Default, 3) // A's ticket numbers start past all of B's
-		b := seed(t, s, s.NewTenant(t, "beta"), 0)
+		a := seed(t, s, s.Default, 5, hook.URL) // A's ticket numbers start past all of B's (B makes 4)
+		b := seed(t, s, s.NewTenant(t, "beta"), 0, hook.URL)
 		// A foreign id equal to one of B's own ids would address B's record
 		// and prove nothing (ticket numbers, for one, restart per account).
 		for _, r := range routes {
@@ -707,7 +838,39 @@ func TestTenantIsolation(t *testing.T) {
 				}
 			}
 		})
-	})
+
+		// (d) Rules run only in their own account: a ticket of B that
+		// matches A's trigger is not changed by it, and does not invoke A's
+		// webhook. B's own trigger is the control. (Runs last: it writes.)
+		t.Run("rules_fire_only_in_their_account", func(t *testing.T) {
+			invocations := func() []string {
+				var out []string
+				ivs, _ := must(t, s, a.T, 200, "GET", "/api/v2/webhooks/"+a.Webhook+"/invocations.json", nil)["invocations"].([]any)
+				for _, iv := range ivs {
+					id, _ := iv.(map[string]any)["id"].(string)
+					out = append(out, id)
+				}
+				sort.Strings(out)
+				return out
+			}
+			before := invocations()
+			for _, f := range []fixture{a, b} {
+				tk := obj(t, must(t, s, b.T, 201, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+					"subject": "Fire " + f.T.Subdomain, "requester_id": b.EndUser, "tags": []string{"iso_fire_" + f.T.Subdomain},
+					"comment": map[string]any{"body": "fire"}}}), "ticket")
+				want := any(nil)
+				if f.T.Host == b.T.Host {
+					want = "high"
+				}
+				if tk["priority"] != want {
+					t.Errorf("a ticket of %s matching %s's trigger has priority %v; want %v", b.T.Subdomain, f.T.Subdomain, tk["priority"], want)
+				}
+			}
+			if after := invocations(); strings.Join(after, ",") != strings.Join(before, ",") {
+				t.Errorf("tickets created in %s invoked %s's webhook: invocations %v, then %v", b.T.Subdomain, a.T.Subdomain, before, after)
+			}
+		})
+	}, apptest.WithWebhookAllow("127.0.0.1"))
 }
 
 func keys(m map[string]bool) []string {
@@ -796,6 +959,47 @@ func foreignIDsInQueryAndBody(t *testing.T, s *apptest.Server, a, b fixture) {
 		{method: "POST", path: fmt.Sprintf("/api/v2/organization_fields/%d/options.json", b.OrgField), body: m("custom_field_option", map[string]any{"id": a.OrgFieldOption, "name": "X", "value": "x"}), status: 404},
 		{method: "PUT", path: "/api/v2/user_fields/reorder.json", body: map[string]any{"user_field_ids": []int64{a.UserField}}, status: 404, also: []int{422}},
 		{method: "PUT", path: "/api/v2/organization_fields/reorder.json", body: map[string]any{"organization_field_ids": []int64{a.OrgField}}, status: 404, also: []int{422}},
+
+		// Business rules and webhooks.
+		{method: "GET", path: "/api/v2/views/show_many.json?ids=" + ids(a.View), status: 200, list: "views"},
+		{method: "GET", path: "/api/v2/views/count_many.json?ids=" + ids(a.View), status: 200, list: "view_counts"},
+		{method: "GET", path: "/api/v2/views/search.json?query=" + url.QueryEscape("Iso "+a.T.Subdomain), status: 200, list: "views"},
+		{method: "GET", path: "/api/v2/macros/search.json?query=" + url.QueryEscape("Iso "+a.T.Subdomain), status: 200, list: "macros"},
+		{method: "GET", path: "/api/v2/triggers/search.json?query=" + url.QueryEscape("Iso "+a.T.Subdomain), status: 200, list: "triggers"},
+		{method: "GET", path: "/api/v2/automations/search.json?query=" + url.QueryEscape("Iso "+a.T.Subdomain), status: 200, list: "automations"},
+		{method: "GET", path: fmt.Sprintf("/api/v2/triggers.json?category_id=%d", a.TriggerCategory), status: 200, also: []int{404}, list: "triggers"},
+		{method: "GET", path: "/api/v2/webhooks.json?" + url.Values{"filter[name_contains]": {"Iso " + a.T.Subdomain}}.Encode(), status: 200, list: "webhooks"},
+		{method: "DELETE", path: "/api/v2/triggers/destroy_many.json?ids=" + ids(a.Trigger), status: 404, also: []int{422}},
+		{method: "DELETE", path: "/api/v2/automations/destroy_many.json?ids=" + ids(a.Automation), status: 404, also: []int{422}},
+		{method: "DELETE", path: "/api/v2/views/destroy_many.json?ids=" + ids(a.View), status: 404, also: []int{422}},
+		{method: "DELETE", path: "/api/v2/macros/destroy_many.json?ids=" + ids(a.Macro), status: 404, also: []int{422}},
+		{method: "PUT", path: "/api/v2/triggers/update_many.json", body: map[string]any{"triggers": []any{map[string]any{"id": a.Trigger, "active": false}}}, status: 404, also: []int{422}},
+		{method: "PUT", path: "/api/v2/automations/update_many.json", body: map[string]any{"automations": []any{map[string]any{"id": a.Automation, "active": true}}}, status: 404, also: []int{422}},
+		{method: "PUT", path: "/api/v2/views/update_many.json", body: map[string]any{"views": []any{map[string]any{"id": a.View, "position": 7}}}, status: 404, also: []int{422}},
+		{method: "PUT", path: "/api/v2/macros/update_many.json", body: map[string]any{"macros": []any{map[string]any{"id": a.Macro, "position": 7}}}, status: 404, also: []int{422}},
+		// (PUT /triggers/reorder is refused outright while an account has
+		// two categories, as each seeded one does; the jobs cover moves.)
+		{method: "POST", path: "/api/v2/trigger_categories/jobs.json", body: map[string]any{"job": map[string]any{"action": "patch", "items": map[string]any{
+			"trigger_categories": []any{map[string]any{"id": fmt.Sprint(a.TriggerCategory), "position": 9}}}}}, status: 404, also: []int{422}},
+		{method: "POST", path: "/api/v2/trigger_categories/jobs.json", body: map[string]any{"job": map[string]any{"action": "patch", "items": map[string]any{
+			"triggers": []any{map[string]any{"id": fmt.Sprint(a.Trigger), "position": 9, "category_id": fmt.Sprint(b.TriggerCategory)}}}}}, status: 404, also: []int{422}},
+		{method: "POST", path: "/api/v2/trigger_categories/jobs.json", body: map[string]any{"job": map[string]any{"action": "patch", "items": map[string]any{
+			"triggers": []any{map[string]any{"id": fmt.Sprint(b.Trigger), "position": 9, "category_id": fmt.Sprint(a.TriggerCategory)}}}}}, status: 404, also: []int{422}},
+		{method: "POST", path: "/api/v2/triggers.json", body: m("trigger", map[string]any{"title": "x", "category_id": fmt.Sprint(a.TriggerCategory),
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "new"}}},
+			"actions":    []any{map[string]any{"field": "priority", "value": "high"}}}), status: 422, field: "category_id"},
+		{method: "PUT", path: fmt.Sprintf("/api/v2/triggers/%d.json", b.Trigger), body: m("trigger", map[string]any{"category_id": fmt.Sprint(a.TriggerCategory)}), status: 422, field: "category_id"},
+		{method: "POST", path: "/api/v2/triggers.json", body: m("trigger", map[string]any{"title": "x",
+			"conditions": map[string]any{"all": []any{map[string]any{"field": "status", "operator": "is", "value": "new"}}},
+			"actions":    []any{map[string]any{"field": "notification_webhook", "value": []any{a.Webhook, "{}"}}}}), status: 422, field: "actions[0]"},
+		{method: "POST", path: "/api/v2/views.json", body: m("view", map[string]any{"title": "x", "all": []any{map[string]any{"field": "status", "operator": "is", "value": "open"}},
+			"restriction": map[string]any{"type": "Group", "id": a.Group}}), status: 422, field: "restriction"},
+		{method: "POST", path: "/api/v2/views.json", body: m("view", map[string]any{"title": "x", "all": []any{map[string]any{"field": "status", "operator": "is", "value": "open"}},
+			"restriction": map[string]any{"type": "User", "id": a.Agent}}), status: 422, field: "restriction"},
+		{method: "POST", path: "/api/v2/macros.json", body: m("macro", map[string]any{"title": "x", "actions": []any{map[string]any{"field": "status", "value": "open"}},
+			"restriction": map[string]any{"type": "Group", "id": a.Group}}), status: 422, field: "restriction"},
+		{method: "POST", path: "/api/v2/webhooks/test.json?webhook_id=" + a.Webhook, body: map[string]any{"request": map[string]any{"payload": "{}"}}, status: 404},
+		{method: "POST", path: "/api/v2/webhooks.json?clone_webhook_id=" + a.Webhook, status: 404},
 	}
 	for _, c := range checks {
 		res := do(t, s, b.T, c.method, c.path, c.body)

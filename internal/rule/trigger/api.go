@@ -375,7 +375,7 @@ func (h *API) reorder(w http.ResponseWriter, r *http.Request) error {
 	}
 	var ids []opt.ID
 	v, ok := raw["trigger_ids"]
-	if !ok {
+	if !ok || string(v) == "null" {
 		return errs.E(errs.BadRequest, "param is missing or the value is empty: trigger_ids").WithCode("ParameterMissing")
 	}
 	if err := json.Unmarshal(v, &ids); err != nil {
