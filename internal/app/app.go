@@ -204,7 +204,7 @@ type roomAPI interface{ Routes(r chi.Router) }
 
 func (a *App) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(httpx.Observe(a.Log, httpx.NewMetrics(a.registry)), httpx.RejectNUL, httpx.StripJSON, httpx.Base(a.Config.TrustProxy))
+	r.Use(httpx.Observe(a.Log, httpx.NewMetrics(a.registry)), httpx.RejectNUL, httpx.CollapseSlashes, httpx.StripJSON, httpx.Base(a.Config.TrustProxy))
 	r.NotFound(httpx.NotFoundHandler)
 	r.MethodNotAllowed(httpx.MethodNotAllowedHandler)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {

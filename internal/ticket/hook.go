@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"parley/internal/auth"
@@ -246,7 +247,9 @@ func (s *Service) RecentComments(ctx context.Context, accountID, ticketID int64,
 // Macros turns the macro_ids of an update into the changes they make
 // (the macro room implements it).
 type Macros interface {
-	Expand(ctx context.Context, accountID, actorID int64, macroIDs []int64, t Ticket) (Input, error)
+	// Expand returns the update the macros ask for and the macros
+	// applied, in order (for the audit's AgentMacroReference events).
+	Expand(ctx context.Context, accountID, actorID int64, macroIDs []int64, t Ticket) (Input, []RuleRef, error)
 }
 
 // SetMacros connects the macro room.
@@ -263,16 +266,16 @@ func (s *Service) SetRenderer(r Renderer) { s.render = r }
 
 // withMacros folds the changes of in.MacroIDs into in; what the request
 // sets itself wins over what a macro sets.
-func (s *Service) withMacros(ctx context.Context, a auth.Actor, cur Ticket, in Input) (Input, error) {
+func (s *Service) withMacros(ctx context.Context, a auth.Actor, cur Ticket, in Input) (Input, []RuleRef, error) {
 	if !in.MacroIDs.Has() || len(in.MacroIDs.V) == 0 {
-		return in, nil
+		return in, nil, nil
 	}
 	if s.macros == nil {
-		return in, errs.Invalidf("macro_ids", "InvalidValue", "Macros: not available")
+		return in, nil, errs.Invalidf("macro_ids", "InvalidValue", "Macros: not available")
 	}
-	m, err := s.macros.Expand(ctx, a.AccountID, a.UserID, in.MacroIDs.V, cur)
+	m, refs, err := s.macros.Expand(ctx, a.AccountID, a.UserID, in.MacroIDs.V, cur)
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
 	fill(&in.Status, m.Status)
 	fill(&in.Priority, m.Priority)
@@ -304,7 +307,18 @@ func (s *Service) withMacros(ctx context.Context, a auth.Actor, cur Ticket, in I
 	fill(&in.Comment, m.Comment)
 	fill(&in.Followers, m.Followers)
 	fill(&in.EmailCCs, m.EmailCCs)
-	return in, nil
+	return in, refs, nil
+}
+
+// macroEvents are the AgentMacroReference events an update that applied
+// macros records, as Zendesk's audits show them.
+func macroEvents(refs []RuleRef) []Event {
+	var out []Event
+	for _, r := range refs {
+		out = append(out, Event{Type: "AgentMacroReference", Data: map[string]any{
+			"macro_id": strconv.FormatInt(r.ID, 10), "macro_title": r.Title, "macro_deleted": false}})
+	}
+	return out
 }
 
 func fill[T any](dst *opt.Opt[T], src opt.Opt[T]) {

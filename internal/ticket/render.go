@@ -154,7 +154,7 @@ func auditJSON(ctx context.Context, au Audit, comments map[int64]Comment) httpx.
 		case "AttachmentRedactionEvent":
 			m["comment_id"] = e.CommentID
 			m["attachment_id"] = e.Value
-		case "Notification", "WebhookEvent", "TicketSharingEvent":
+		case "Notification", "WebhookEvent", "TicketSharingEvent", "AgentMacroReference":
 			// Data carries the event's own keys (subject, body,
 			// recipients; webhook id; agreement id and action).
 		default:

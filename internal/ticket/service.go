@@ -301,7 +301,8 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 		return Ticket{}, Audit{}, errs.Invalidf("status", "", "closed prevents ticket update")
 	}
 	in = endUserInput(a, &cur, in)
-	if in, err = s.withMacros(ctx, a, cur, in); err != nil {
+	in, macros, err := s.withMacros(ctx, a, cur, in)
+	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	if in.SafeUpdate.Or(false) {
@@ -335,7 +336,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	ch.after = t
 	diffs := s.diff(ch)
-	if len(diffs) == 0 && ch.comment == nil {
+	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 {
 		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil
 	}
@@ -351,6 +352,12 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	au, err := s.record(ctx, a, ch, via, in, diffs)
 	if err != nil {
 		return Ticket{}, Audit{}, err
+	}
+	if evs := macroEvents(macros); len(evs) > 0 {
+		if err := s.insertEvents(ctx, &au, evs); err != nil {
+			return Ticket{}, Audit{}, err
+		}
+		au.Events = append(au.Events, evs...)
 	}
 	out, err := s.ticket(ctx, a.AccountID, id, false)
 	if err != nil || !o.hooks {

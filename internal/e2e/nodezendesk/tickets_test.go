@@ -29,9 +29,9 @@ func TestNodeZendeskTickets(t *testing.T) {
 }
 
 // runScript runs a node script with the server's address and the default
-// account owner's token in its environment, failing on a non-zero exit or
-// after 60 seconds, and logs its output.
-func runScript(t *testing.T, root, node, script string, s *apptest.Server) {
+// account owner's token (plus env, "KEY=value" entries) in its environment,
+// failing on a non-zero exit or after 60 seconds, and logs its output.
+func runScript(t *testing.T, root, node, script string, s *apptest.Server, env ...string) {
 	t.Helper()
 	name := filepath.Base(script)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
@@ -47,6 +47,7 @@ func runScript(t *testing.T, root, node, script string, s *apptest.Server) {
 		"PARLEY_EMAIL="+s.Default.Email,
 		"PARLEY_TOKEN="+s.Default.Token,
 	)
+	cmd.Env = append(cmd.Env, env...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() == context.DeadlineExceeded {

@@ -271,8 +271,19 @@ func (s *Service) Preview(ctx context.Context, id, tid int64) (httpx.M, error) {
 // service merges the result with the rest of the update). An unknown,
 // inactive or inaccessible macro is Invalid. Each macro's use is counted,
 // inside the caller's transaction.
-func (s *Service) Expand(ctx context.Context, accountID, actorID int64, macroIDs []int64, t ticket.Ticket) (ticket.Input, error) {
-	var in ticket.Input
+func (s *Service) Expand(ctx context.Context, accountID, actorID int64, macroIDs []int64, t ticket.Ticket) (ticket.Input, []ticket.RuleRef, error) {
+	x, err := s.expand(ctx, accountID, actorID, macroIDs, t)
+	return x.in, x.refs, err
+}
+
+// expansion is what macros ask of a ticket, and which macros asked.
+type expansion struct {
+	in   ticket.Input
+	refs []ticket.RuleRef
+}
+
+func (s *Service) expand(ctx context.Context, accountID, actorID int64, macroIDs []int64, t ticket.Ticket) (expansion, error) {
+	var in expansion
 	if len(macroIDs) == 0 {
 		return in, nil
 	}
@@ -304,6 +315,7 @@ func (s *Service) Expand(ctx context.Context, accountID, actorID int64, macroIDs
 				return errs.Invalidf("macro_ids", "InvalidValue", "Macro ids: macro %d sets status %s, which macros cannot", id, *c.Status)
 			}
 			o.apply(c)
+			in.refs = append(in.refs, ticket.RuleRef{Kind: "macro", ID: m.ID, Title: m.Title})
 			if err := s.recordUse(ctx, accountID, id); err != nil {
 				return err
 			}
@@ -311,9 +323,10 @@ func (s *Service) Expand(ctx context.Context, accountID, actorID int64, macroIDs
 		return nil
 	})
 	if err != nil {
-		return ticket.Input{}, err
+		return expansion{}, err
 	}
-	return o.input(), nil
+	in.in = o.input()
+	return in, nil
 }
 
 // ids clear with null and set with a value; 0 from the engine clears.

@@ -115,9 +115,12 @@ func TestApplyAndExpand(t *testing.T) {
 		e.must(http.StatusOK, ann, "GET", fmt.Sprintf("/macros/%d/apply", id), nil)
 		e.must(http.StatusNotFound, ann, "GET", fmt.Sprintf("/macros/%d/apply", personal), nil)
 
-		in, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{id}, after)
+		in, refs, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{id}, after)
 		if err != nil {
 			t.Fatalf("Expand: %v", err)
+		}
+		if len(refs) != 1 || refs[0].ID != id || refs[0].Kind != "macro" || refs[0].Title == "" {
+			t.Errorf("Expand refs = %+v, want the one macro applied", refs)
 		}
 		if in.Status.V != "pending" || in.Priority.V != "high" || in.AssigneeID.V != ann || fmt.Sprint(in.AdditionalTags.V) != "[vip]" ||
 			fmt.Sprint(in.RemoveTags.V) != "[old]" || in.Comment.V.Body != "Hi {{ticket.requester.name}}" || in.Comment.V.Public.V {
@@ -127,10 +130,10 @@ func TestApplyAndExpand(t *testing.T) {
 		if _, _, err := e.tickets.Update(e.as(ann), tk.ID, in); err != nil {
 			t.Errorf("update with expanded input: %v", err)
 		}
-		if _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{personal}, after); !errs.Is(err, errs.Invalid) {
+		if _, _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{personal}, after); !errs.Is(err, errs.Invalid) {
 			t.Errorf("Expand of bob's macro as ann = %v, want Invalid", err)
 		}
-		if _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{999999}, after); !errs.Is(err, errs.Invalid) {
+		if _, _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{999999}, after); !errs.Is(err, errs.Invalid) {
 			t.Errorf("Expand of unknown macro = %v, want Invalid", err)
 		}
 		body := e.must(http.StatusOK, e.owner, "GET", fmt.Sprintf("/macros/%d?include=usage_1h,usage_30d", id), nil)
