@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -194,34 +196,77 @@ func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via,
 }
 
 // insertEvents stores events (in place: their ids are filled in) as part
-// of audit au.
+// of audit au, in one multi-row INSERT per 100 events (a create records a
+// dozen; one statement each was a fifth of its time).
 func (s *Service) insertEvents(ctx context.Context, au *Audit, events []Event) error {
 	c := s.d.Conn(ctx)
-	for i := range events {
-		e := &events[i]
-		val, prev := jsonOrNil(e.Value), jsonOrNil(e.PreviousValue)
-		if !e.HasPrevious {
-			prev = nil
+	for len(events) > 0 {
+		n := min(len(events), 100)
+		chunk := events[:n]
+		events = events[n:]
+		args := make([]any, 0, n*10)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO ticket_events (account_id, audit_id, ticket_id, type, field_name, value, previous_value,
+			comment_id, via, data) VALUES `)
+		for i := range chunk {
+			e := &chunk[i]
+			val, prev := jsonOrNil(e.Value), jsonOrNil(e.PreviousValue)
+			if !e.HasPrevious {
+				prev = nil
+			}
+			var cid, via any
+			if e.CommentID != 0 {
+				cid = e.CommentID
+			}
+			if len(e.Via) > 0 {
+				via = string(e.Via)
+			}
+			data := "{}"
+			if len(e.Data) > 0 {
+				bs, err := json.Marshal(e.Data)
+				if err != nil {
+					return err
+				}
+				data = string(bs)
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j, v := range []any{au.AccountID, au.ID, au.TicketID, e.Type, nullStr(e.FieldName), val, prev, cid, via, data} {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(db.Arg(&args, v))
+			}
+			b.WriteByte(')')
 		}
-		var cid, via any
-		if e.CommentID != 0 {
-			cid = e.CommentID
+		b.WriteString(` RETURNING id`)
+		rows, err := c.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return err
 		}
-		if len(e.Via) > 0 {
-			via = string(e.Via)
-		}
-		data := "{}"
-		if len(e.Data) > 0 {
-			b, err := json.Marshal(e.Data)
-			if err != nil {
+		ids := make([]int64, 0, n)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
 				return err
 			}
-			data = string(b)
+			ids = append(ids, id)
 		}
-		if err := c.QueryRowContext(ctx, `INSERT INTO ticket_events (account_id, audit_id, ticket_id, type, field_name, value,
-			previous_value, comment_id, via, data) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`, au.AccountID, au.ID,
-			au.TicketID, e.Type, nullStr(e.FieldName), val, prev, cid, via, data).Scan(&e.ID); err != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
+		}
+		if len(ids) != n {
+			return fmt.Errorf("ticket: %d event ids for %d events", len(ids), n)
+		}
+		// Ids are given in row order; RETURNING's own order is not
+		// promised, so sort them back.
+		slices.Sort(ids)
+		for i := range chunk {
+			chunk[i].ID = ids[i]
 		}
 	}
 	return nil

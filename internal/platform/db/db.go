@@ -48,6 +48,8 @@ type DB struct {
 	read *sql.DB
 	pool *pgxpool.Pool
 	path string
+	// SQLite only: prepared statements of the writer and the readers.
+	wstmts, rstmts *stmtCache
 }
 
 // Options say which database to open.
@@ -109,7 +111,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, write: w, read: r, path: path}, nil
+	return &DB{Dialect: SQLite, write: w, read: r, path: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -138,6 +140,10 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 // Close releases every connection.
 func (d *DB) Close() error {
 	var err error
+	if d.wstmts != nil {
+		d.wstmts.close()
+		d.rstmts.close()
+	}
 	if d.read != nil && d.read != d.write {
 		err = d.read.Close()
 	}
@@ -192,6 +198,9 @@ func (d *DB) Conn(ctx context.Context) Executor {
 	if t, ok := TxFrom(ctx); ok {
 		return t.exec
 	}
+	if d.rstmts != nil {
+		return cachedPool{DB: d.read, c: d.rstmts}
+	}
 	return d.read
 }
 
@@ -219,7 +228,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err 
 		var stx *sql.Tx
 		stx, err = d.write.BeginTx(ctx, nil)
 		if err == nil {
-			t = &Tx{exec: stx, SQL: stx}
+			t = &Tx{exec: cachedTx{Tx: stx, c: d.wstmts}, SQL: stx}
 		}
 	}
 	if err != nil {
@@ -238,6 +247,11 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err 
 		return fmt.Errorf("db: commit: %w", Classify(err))
 	}
 	committed = true
+	if d.wstmts != nil {
+		// The writer's connection is free again: prepare what this
+		// transaction ran for the first time.
+		d.wstmts.prepareWanted(context.WithoutCancel(ctx))
+	}
 	for _, h := range t.afterHooks {
 		h()
 	}
