@@ -38,7 +38,8 @@ type Options struct {
 	// BaseDomain is the domain under which subdomains name accounts
 	// ("example.com" → acme.example.com is account acme).
 	BaseDomain string
-	// DefaultRateLimit is the API budget (requests/minute) of new accounts.
+	// DefaultRateLimit is the API budget (requests/minute) of new accounts;
+	// 0 means 700, a negative value means unlimited.
 	DefaultRateLimit int
 	// DefaultSubdomain names the account that bare hosts reach; when it
 	// does not exist, the first account created is the default.
@@ -111,6 +112,25 @@ func (s *Service) SetOwner(ctx context.Context, accountID, userID int64) error {
 		a.UpdatedAt = s.clock.Now()
 		return s.st.update(ctx, a)
 	})
+}
+
+// SetRateLimit sets an account's API budget in requests per minute; zero
+// or less is unlimited (operator use: benchmarks, trusted integrations).
+func (s *Service) SetRateLimit(ctx context.Context, subdomain string, perMinute int) (Account, error) {
+	var out Account
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.st.bySubdomain(ctx, strings.ToLower(subdomain))
+		if err != nil {
+			return err
+		}
+		if perMinute <= 0 {
+			perMinute = -1
+		}
+		a.RateLimit, a.UpdatedAt = perMinute, s.clock.Now()
+		out = a
+		return s.st.update(ctx, a)
+	})
+	return out, err
 }
 
 // ByID returns an account (operator use; no actor check).

@@ -157,7 +157,7 @@ func (a *App) wire() error {
 	cfg := a.Config
 	argon := auth.Argon2{MemoryKiB: cfg.PasswordMemoryKiB, Time: cfg.PasswordTime, Threads: 1}
 	a.Accounts = account.NewService(a.DB, a.Clock, account.Options{BaseDomain: cfg.BaseDomain,
-		DefaultRateLimit: cfg.RateLimit, DefaultSubdomain: cfg.Account})
+		DefaultRateLimit: rateLimitOption(cfg.RateLimit), DefaultSubdomain: cfg.Account})
 	a.Bulk = bulk.NewService(a.DB, a.Clock, a.Log)
 	a.Users = user.NewService(a.DB, a.Clock, a.Log, a.Bulk, user.Options{Argon2: argon})
 	a.Tokens = auth.NewTokens(a.DB, a.Clock)
@@ -340,3 +340,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func pageAll() db.Page { return db.Page{Limit: 1000} }
+
+// rateLimitOption maps the configured budget to the account room's
+// option: 0 in the configuration means unlimited (the account room reads
+// 0 as "its default").
+func rateLimitOption(perMinute int) int {
+	if perMinute == 0 {
+		return -1
+	}
+	return perMinute
+}

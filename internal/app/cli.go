@@ -192,6 +192,37 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	accountCmd.AddCommand(accountCreate)
 
 	var tokAccount, tokEmail, tokDesc string
+	var rlSub string
+	var rlLimit int
+	accountRate := &cobra.Command{
+		Use:   "rate-limit",
+		Short: "Set an account's API budget in requests per minute (0: unlimited)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if rlSub == "" {
+				return errors.New("--subdomain is required")
+			}
+			cfg.NoJobs = true
+			a, err := New(cmd.Context(), cfg, Options{Log: logger()})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			acct, err := a.Accounts.SetRateLimit(cmd.Context(), rlSub, rlLimit)
+			if err != nil {
+				return err
+			}
+			if acct.RateLimit <= 0 {
+				fmt.Fprintf(stdout, "account %s: API rate limit off\n", acct.Subdomain)
+			} else {
+				fmt.Fprintf(stdout, "account %s: %d API requests per minute\n", acct.Subdomain, acct.RateLimit)
+			}
+			return nil
+		},
+	}
+	accountRate.Flags().StringVar(&rlSub, "subdomain", "", "account subdomain (required)")
+	accountRate.Flags().IntVar(&rlLimit, "limit", 0, "requests per minute; 0 turns the limit off")
+	accountCmd.AddCommand(accountRate)
+
 	tokenCmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
 	tokenCreate := &cobra.Command{
 		Use:   "create",
@@ -227,7 +258,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	_ = tokenCreate.MarkFlagRequired("email")
 	tokenCmd.AddCommand(tokenCreate)
 
-	root.AddCommand(serve, worker, migrate, version, accountCmd, tokenCmd, mailCmd)
+	root.AddCommand(serve, worker, migrate, version, accountCmd, tokenCmd, mailCmd, benchCmd(getenv, stdout, stderr, &cfg))
 	return root.ExecuteContext(ctx)
 }
 

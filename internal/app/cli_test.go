@@ -336,3 +336,40 @@ func mustRun(t *testing.T, env map[string]string, args ...string) string {
 	}
 	return out
 }
+
+// TestAccountRateLimit sets an account's budget from the command line and
+// sees the API apply it (X-Rate-Limit) or drop it (0: unlimited).
+func TestAccountRateLimit(t *testing.T) {
+	env := dialectEnv(t, db.SQLite)
+	env["PARLEY_BASE_DOMAIN"] = "parley.test"
+	out := mustRun(t, env, "account", "create", "--subdomain", "acme", "--name", "Acme", "--owner-email", "boss@acme.example")
+	tok := field(t, out, "api token")
+	if out := mustRun(t, env, "account", "rate-limit", "--subdomain", "acme", "--limit", "1234"); !strings.Contains(out, "1234 API requests per minute") {
+		t.Fatalf("rate-limit output %q", out)
+	}
+	if _, err := run(t, env, "account", "rate-limit", "--subdomain", "nosuch", "--limit", "5"); err == nil {
+		t.Fatal("rate-limit of an unknown account succeeded")
+	}
+	header := func() string {
+		url, _, stop := serve(t, env)
+		defer stop()
+		req, _ := http.NewRequest(http.MethodGet, url+"/api/v2/users/me.json", nil)
+		req.Host = "acme.parley.test"
+		req.SetBasicAuth("boss@acme.example/token", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("X-Rate-Limit")
+	}
+	if h := header(); h != "1234" {
+		t.Fatalf("X-Rate-Limit = %q, want 1234", h)
+	}
+	if out := mustRun(t, env, "account", "rate-limit", "--subdomain", "acme", "--limit", "0"); !strings.Contains(out, "off") {
+		t.Fatalf("rate-limit 0 output %q", out)
+	}
+	if h := header(); h != "" {
+		t.Fatalf("X-Rate-Limit = %q after turning the limit off, want none", h)
+	}
+}
