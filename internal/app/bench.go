@@ -1,10 +1,14 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"parley/internal/bench/load"
+	"parley/internal/bench/seed"
 	"parley/internal/config"
 )
 
@@ -76,6 +81,51 @@ func benchCmd(getenv func(string) string, stdout, stderr io.Writer, cfg *config.
 	f.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured warm-up per step")
 	f.DurationVar(&c.Timeout, "timeout", 30*time.Second, "per-request timeout")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON instead of Markdown")
+	cmd.AddCommand(seedCmd(stdout, stderr, cfg))
+	return cmd
+}
+
+// seedCmd is `parley bench seed`: realistic tickets, people and comments
+// loaded straight through the batch import path (operator action).
+func seedCmd(stdout, stderr io.Writer, cfg *config.Config) *cobra.Command {
+	var o seed.Options
+	var sub string
+	cmd := &cobra.Command{
+		Use:   "seed",
+		Short: "Load realistic tickets (with comments, people, tags and fields) into an account, fast",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := *cfg
+			c.NoJobs, c.SMTPListen = true, ""
+			a, err := New(cmd.Context(), c, Options{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			login, err := a.EnsureDefaultAccount(cmd.Context())
+			if err != nil {
+				return err
+			}
+			acct := login.Account
+			if sub != "" {
+				if acct, err = a.Accounts.BySubdomain(cmd.Context(), sub); err != nil {
+					return fmt.Errorf("bench seed: account %q: %w", sub, err)
+				}
+			}
+			o.Progress = stderr
+			res, err := seed.Run(cmd.Context(), seed.NewDeps(a.Tickets, a.Users, a.DB), acct.ID, o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "seeded %s: %d tickets, %d comments, %d users in %s (%.0f tickets/s)\n", acct.Subdomain,
+				res.Tickets, res.Comments, res.Users, res.Duration.Round(time.Millisecond), res.TicketsPerSecond)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Tickets, "tickets", 10000, "tickets to add")
+	f.IntVar(&o.BatchSize, "batch", 1000, "tickets per import batch")
+	f.Int64Var(&o.Seed, "seed", 1, "random seed (the same seed gives the same data)")
+	f.StringVar(&sub, "account", "", "account subdomain (default: the default account)")
 	return cmd
 }
 
@@ -87,4 +137,25 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// servePprof serves Go's profiles on their own listener until ctx ends,
+// so `parley bench` runs can be profiled (go tool pprof
+// http://ADDR/debug/pprof/profile?seconds=20).
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	log.Info("pprof listening", slog.String("addr", addr))
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("pprof listener", slog.String("error", err.Error()))
+	}
 }

@@ -73,6 +73,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serve.Flags().BoolVar(&cfg.NoJobs, "no-jobs", cfg.NoJobs, "do not work jobs in this process (use parley worker) [PARLEY_NO_JOBS]")
 	serve.Flags().IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "API requests per minute per account for new accounts; 0 is unlimited [PARLEY_RATE_LIMIT]")
 	serve.Flags().BoolVar(&cfg.TrustProxy, "trust-proxy", cfg.TrustProxy, "trust X-Forwarded-Proto [PARLEY_TRUST_PROXY]")
+	serve.Flags().StringVar(&cfg.PprofAddr, "pprof", cfg.PprofAddr, "serve Go profiles (net/http/pprof) on this private address, e.g. 127.0.0.1:6060 [PARLEY_PPROF]")
 	serve.Flags().StringVar(&cfg.SMTPListen, "smtp", cfg.SMTPListen, "also accept inbound mail on this address, e.g. 127.0.0.1:2525 [PARLEY_SMTP_LISTEN]")
 	serve.Flags().StringVar(&cfg.MailDomain, "mail-domain", cfg.MailDomain, "support addresses are support@<subdomain>.<mail domain> (default: the base domain) [PARLEY_MAIL_DOMAIN]")
 	serve.Flags().StringVar(&cfg.SMTPRelay, "smtp-relay", cfg.SMTPRelay, "host:port of the relay for outbound mail; empty logs and drops mail [PARLEY_SMTP_RELAY]")
@@ -285,6 +286,9 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger, stdout i
 	}
 	if err := a.StartBackground(ctx); err != nil {
 		return err
+	}
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
 	}
 	PrintWelcome(stdout, ln.Addr().String(), cfg, login)
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("db", string(a.DB.Dialect)))

@@ -373,3 +373,21 @@ func TestAccountRateLimit(t *testing.T) {
 		t.Fatalf("X-Rate-Limit = %q after turning the limit off, want none", h)
 	}
 }
+
+// TestBenchSeed loads a small realistic account from the command line and
+// finds its tickets through the API.
+func TestBenchSeed(t *testing.T) {
+	env := dialectEnv(t, db.SQLite)
+	env["PARLEY_ADMIN_TOKEN"] = "seed-token-seed-token-1"
+	env["PARLEY_ADMIN_EMAIL"] = "admin@example.com"
+	out, err := run(t, env, "bench", "seed", "--tickets", "300", "--seed", "7")
+	if err != nil || !strings.Contains(out, "300 tickets") {
+		t.Fatalf("bench seed: %q %v", out, err)
+	}
+	url, _, stop := serve(t, env)
+	defer stop()
+	s, body := get(t, url+"/api/v2/tickets/count.json", env["PARLEY_ADMIN_EMAIL"]+"/token", env["PARLEY_ADMIN_TOKEN"])
+	if c, _ := body["count"].(map[string]any); s != 200 || c["value"] != float64(300) {
+		t.Fatalf("ticket count after seeding: %d %v", s, body)
+	}
+}

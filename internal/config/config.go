@@ -69,6 +69,9 @@ type Config struct {
 	// MailDomain makes support addresses support@<subdomain>.<MailDomain>
 	// (default: the base domain).
 	MailDomain string
+	// PprofAddr, when set, serves net/http/pprof there (a separate,
+	// private listener: profiles reveal internals).
+	PprofAddr string
 	// WebhookAllow lists IP addresses or CIDRs webhooks may reach even
 	// though they are private or loopback (the SSRF guard refuses them
 	// otherwise).
@@ -138,6 +141,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("PARLEY_ADMIN_TOKEN", &c.AdminToken)
 	str("PARLEY_LOG_LEVEL", &c.LogLevel)
 	str("PARLEY_LOG_FORMAT", &c.LogFormat)
+	str("PARLEY_PPROF", &c.PprofAddr)
 	str("PARLEY_SMTP_LISTEN", &c.SMTPListen)
 	str("PARLEY_SMTP_RELAY", &c.SMTPRelay)
 	str("PARLEY_SMTP_USER", &c.SMTPUser)
@@ -213,7 +217,7 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: use json or text", c.LogFormat))
 	}
-	for _, a := range []struct{ name, v string }{{"smtp listen", c.SMTPListen}, {"smtp relay", c.SMTPRelay}} {
+	for _, a := range []struct{ name, v string }{{"smtp listen", c.SMTPListen}, {"smtp relay", c.SMTPRelay}, {"pprof", c.PprofAddr}} {
 		if a.v != "" {
 			if _, _, err := net.SplitHostPort(a.v); err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: %v", a.name, a.v, err))

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -97,6 +98,7 @@ func (p cachedPool) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (p cachedPool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = sqliteParams(q)
 	if s := p.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -104,6 +106,7 @@ func (p cachedPool) ExecContext(ctx context.Context, q string, args ...any) (sql
 }
 
 func (p cachedPool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = sqliteParams(q)
 	if s := p.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -111,6 +114,7 @@ func (p cachedPool) QueryContext(ctx context.Context, q string, args ...any) (*s
 }
 
 func (p cachedPool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	q = sqliteParams(q)
 	if s := p.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -126,6 +130,7 @@ type cachedTx struct {
 }
 
 func (t cachedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = sqliteParams(q)
 	if s := t.c.cached(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -133,6 +138,7 @@ func (t cachedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.R
 }
 
 func (t cachedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = sqliteParams(q)
 	if s := t.c.cached(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -140,8 +146,35 @@ func (t cachedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql
 }
 
 func (t cachedTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	q = sqliteParams(q)
 	if s := t.c.cached(q); s != nil {
 		return t.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
 	return t.Tx.QueryRowContext(ctx, q, args...)
+}
+
+// sqliteParams rewrites $N placeholders to ?N for SQLite. SQLite reads $N
+// as a named parameter and finds each name by a linear search, so a
+// statement with many of them (IN lists, multi-row INSERTs) costs
+// quadratic time to prepare and bind; ?N is a plain parameter number.
+// Text inside single-quoted literals is left alone.
+func sqliteParams(q string) string {
+	i := strings.IndexByte(q, '$')
+	if i < 0 {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q))
+	quoted := false
+	for i := 0; i < len(q); i++ {
+		ch := q[i]
+		switch {
+		case ch == '\'':
+			quoted = !quoted
+		case ch == '$' && !quoted && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
+			ch = '?'
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
 }
