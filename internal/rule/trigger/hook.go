@@ -46,36 +46,54 @@ func compile(id int64, revision int, title, conds, acts string) (*compiled, erro
 // position, trigger position, id) in one query; parses are reused from
 // the cache while a row's revision is unchanged.
 func (s *Service) activeTriggers(ctx context.Context, accountID int64) ([]*compiled, error) {
-	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT r.id, r.revision, r.title, r.conditions, r.actions FROM triggers r
+	// Ids and revisions only: a trigger's text is read (and compiled)
+	// once per revision, not on every write.
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT r.id, r.revision FROM triggers r
 		LEFT JOIN trigger_categories c ON c.account_id = r.account_id AND c.id = r.category_id
 		WHERE r.account_id = $1 AND r.kind = 'trigger' AND r.active = TRUE
 		ORDER BY COALESCE(c.position, 0), r.position, r.id`, accountID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*compiled
+	type ref struct {
+		id  int64
+		rev int
+	}
+	var refs []ref
 	for rows.Next() {
-		var id int64
-		var rev int
-		var title, conds, acts string
-		if err := rows.Scan(&id, &rev, &title, &conds, &acts); err != nil {
+		var r ref
+		if err := rows.Scan(&r.id, &r.rev); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*compiled, len(refs))
+	for i, r := range refs {
 		s.mu.Lock()
-		c, ok := s.cache[id]
+		c, ok := s.cache[r.id]
 		s.mu.Unlock()
-		if !ok || c.revision != rev {
-			if c, err = compile(id, rev, title, conds, acts); err != nil {
+		if !ok || c.revision != r.rev {
+			var title, conds, acts string
+			var rev int
+			if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT revision, title, conditions, actions FROM triggers
+				WHERE account_id = $1 AND id = $2`, accountID, r.id).Scan(&rev, &title, &conds, &acts); err != nil {
+				return nil, err
+			}
+			if c, err = compile(r.id, rev, title, conds, acts); err != nil {
 				return nil, err
 			}
 			s.mu.Lock()
-			s.cache[id] = c
+			s.cache[r.id] = c
 			s.mu.Unlock()
 		}
-		out = append(out, c)
+		out[i] = c
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // facts memoizes requester lookups for one write.
