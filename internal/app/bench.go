@@ -80,6 +80,7 @@ func benchCmd(getenv func(string) string, stdout, stderr io.Writer, cfg *config.
 	f.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time per scenario and level")
 	f.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured warm-up per step")
 	f.DurationVar(&c.Timeout, "timeout", 30*time.Second, "per-request timeout")
+	f.StringVar(&c.View, "view", "", "execute this existing view (by title) in view-execute, e.g. \"All unsolved tickets\"")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON instead of Markdown")
 	cmd.AddCommand(seedCmd(stdout, stderr, cfg))
 	return cmd

@@ -48,14 +48,15 @@ type env struct {
 	runID   string  // makes user emails unique across runs
 	users   atomic.Int64
 	started time.Time
+	view    string // an existing view to execute instead of the bench's own
 }
 
 // setup prepares the account through the API. Everything is found by title
 // first, so a second run creates nothing new.
-func setup(ctx context.Context, cl *client, scenarios []string) (*env, error) {
+func setup(ctx context.Context, cl *client, scenarios []string, view string) (*env, error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	e := &env{runID: hex.EncodeToString(b), started: time.Now()}
+	e := &env{runID: hex.EncodeToString(b), started: time.Now(), view: view}
 
 	var acct struct {
 		Account struct {
@@ -276,6 +277,15 @@ func ensureView(ctx context.Context, cl *client, e *env) error {
 	have, err := listAll(ctx, cl, "/api/v2/views.json", "views")
 	if err != nil {
 		return err
+	}
+	if e.view != "" {
+		for _, r := range have {
+			if r.Title == e.view {
+				e.info.ViewID = r.ID
+				return nil
+			}
+		}
+		return fmt.Errorf("no view titled %q", e.view)
 	}
 	for _, r := range have {
 		if r.Title != ViewTitle {
