@@ -11,6 +11,7 @@ import (
 
 	"parley/internal/platform/opt"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 	"parley/internal/ticket"
 )
 
@@ -26,7 +27,7 @@ type Macro struct {
 	Active      bool
 	Position    int
 	Actions     []rule.Action
-	Restriction Restriction
+	Restriction restrict.Restriction
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

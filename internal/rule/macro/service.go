@@ -12,6 +12,7 @@ import (
 	"parley/internal/platform/errs"
 	"parley/internal/platform/opt"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 )
 
 // Service holds the macro rules.
@@ -43,14 +44,14 @@ type Filter struct {
 func (s *Service) where(a auth.Actor, f Filter, args *[]any) (string, error) {
 	*args = append(*args, a.AccountID)
 	w := `m.account_id = $1`
-	vis := Visible(Kind, "m.", a, args)
+	vis := restrict.Visible(Kind, "m.", a, args)
 	if f.OnlyViewable && a.IsAdmin() {
-		vis = VisibleTo(Kind, "m.", a.AccountID, a.UserID, args)
+		vis = restrict.VisibleTo(Kind, "m.", a.AccountID, a.UserID, args)
 	}
 	if vis != "" {
 		w += ` AND ` + vis
 	}
-	acc, err := Access(f.Access, "m.")
+	acc, err := restrict.Access(f.Access, "m.")
 	if err != nil {
 		return "", err
 	}
@@ -64,7 +65,7 @@ func (s *Service) where(a auth.Actor, f Filter, args *[]any) (string, error) {
 		w += ` AND m.active = ` + db.Arg(args, *f.Active)
 	}
 	if f.GroupID != 0 {
-		w += ` AND ` + InGroup(Kind, "m.", f.GroupID, args)
+		w += ` AND ` + restrict.InGroup(Kind, "m.", f.GroupID, args)
 	}
 	if c := strings.TrimSpace(f.Category); c != "" {
 		w += ` AND lower(m.title) LIKE ` + db.Arg(args, db.LikeEscape(strings.ToLower(c))+"::%") + ` ESCAPE '\'`
@@ -174,7 +175,7 @@ func (s *Service) manageable(ctx context.Context, a auth.Actor, id int64) (Macro
 	if err != nil {
 		return Macro{}, err
 	}
-	if !CanManage(a, m.Restriction) {
+	if !restrict.CanManage(a, m.Restriction) {
 		return Macro{}, errs.E(errs.Forbidden, "")
 	}
 	return m, nil
@@ -345,13 +346,13 @@ func apply(a auth.Actor, cat rule.Catalog, m *Macro, in Input, create bool) erro
 		if in.Restriction.Has() {
 			raw = in.Restriction.V
 		}
-		m.Restriction = DecodeRestriction(raw, cat, &v)
+		m.Restriction = restrict.DecodeRestriction(raw, cat, &v)
 	}
 	if !a.IsAdmin() {
 		switch {
 		case create && !in.Restriction.Has():
-			m.Restriction = Restriction{Type: RestrictUser, IDs: []int64{a.UserID}}
-		case !CanManage(a, m.Restriction):
+			m.Restriction = restrict.Restriction{Type: restrict.RestrictUser, IDs: []int64{a.UserID}}
+		case !restrict.CanManage(a, m.Restriction):
 			return errs.E(errs.Forbidden, "Agents can only manage their personal macros")
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 )
 
 const macroCols = `m.id, m.account_id, m.title, m.description, m.active, m.position, m.actions, m.restriction_type,
@@ -62,7 +63,7 @@ func (s *Service) queryMacros(ctx context.Context, accountID int64, q string, ar
 	for i, m := range out {
 		ids[i] = m.ID
 	}
-	rs, err := LoadRestrictions(ctx, s.d, accountID, Kind, ids)
+	rs, err := restrict.LoadRestrictions(ctx, s.d, accountID, Kind, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func (s *Service) insertMacro(ctx context.Context, m Macro) (int64, error) {
 	if err != nil {
 		return 0, db.Classify(err)
 	}
-	return id, SaveRestriction(ctx, s.d, m.AccountID, Kind, id, m.Restriction)
+	return id, restrict.SaveRestriction(ctx, s.d, m.AccountID, Kind, id, m.Restriction)
 }
 
 func (s *Service) saveMacro(ctx context.Context, m Macro, restriction bool) error {
@@ -101,7 +102,7 @@ func (s *Service) saveMacro(ctx context.Context, m Macro, restriction bool) erro
 	if err != nil || !restriction {
 		return err
 	}
-	return SaveRestriction(ctx, s.d, m.AccountID, Kind, m.ID, m.Restriction)
+	return restrict.SaveRestriction(ctx, s.d, m.AccountID, Kind, m.ID, m.Restriction)
 }
 
 func (s *Service) deleteMacro(ctx context.Context, accountID, id int64) error {

@@ -9,6 +9,7 @@ import (
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 	"parley/internal/ticket"
 )
 
@@ -112,7 +113,7 @@ func (s *Service) previewView(ctx context.Context, in Input) (View, error) {
 	in.Restriction.Set = false
 	v := View{AccountID: a.AccountID, Active: true, Conditions: rule.Conditions{All: []rule.Condition{}, Any: []rule.Condition{}},
 		Output:      Output{Columns: []string{"status", "subject", "requester", "created", "type", "priority"}, SortBy: "nice_id", SortOrder: "desc"},
-		Restriction: Restriction{Type: RestrictUser, IDs: []int64{a.UserID}}}
+		Restriction: restrict.Restriction{Type: restrict.RestrictUser, IDs: []int64{a.UserID}}}
 	if err := s.apply(a, cat, &v, in, false); err != nil {
 		return View{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"parley/internal/platform/errs"
 	"parley/internal/platform/opt"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 	"parley/internal/ticket"
 )
 
@@ -50,10 +51,10 @@ type Filter struct {
 func (s *Service) where(a auth.Actor, f Filter, args *[]any) (string, error) {
 	*args = append(*args, a.AccountID)
 	w := `v.account_id = $1`
-	if vis := Visible(Kind, "v.", a, args); vis != "" {
+	if vis := restrict.Visible(Kind, "v.", a, args); vis != "" {
 		w += ` AND ` + vis
 	}
-	acc, err := Access(f.Access, "v.")
+	acc, err := restrict.Access(f.Access, "v.")
 	if err != nil {
 		return "", err
 	}
@@ -67,7 +68,7 @@ func (s *Service) where(a auth.Actor, f Filter, args *[]any) (string, error) {
 		w += ` AND v.active = ` + db.Arg(args, *f.Active)
 	}
 	if f.GroupID != 0 {
-		w += ` AND ` + InGroup(Kind, "v.", f.GroupID, args)
+		w += ` AND ` + restrict.InGroup(Kind, "v.", f.GroupID, args)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		w += ` AND lower(v.title) LIKE ` + db.Arg(args, "%"+db.LikeEscape(strings.ToLower(q))+"%") + ` ESCAPE '\'`
@@ -149,7 +150,7 @@ func (s *Service) manageable(ctx context.Context, a auth.Actor, id int64) (View,
 	if err != nil {
 		return View{}, err
 	}
-	if !CanManage(a, v.Restriction) {
+	if !restrict.CanManage(a, v.Restriction) {
 		return View{}, errs.E(errs.Forbidden, "")
 	}
 	return v, nil
@@ -335,13 +336,13 @@ func (s *Service) apply(a auth.Actor, cat rule.Catalog, v *View, in Input, creat
 		if in.Restriction.Has() {
 			raw = in.Restriction.V
 		}
-		v.Restriction = DecodeRestriction(raw, cat, &val)
+		v.Restriction = restrict.DecodeRestriction(raw, cat, &val)
 	}
 	if !a.IsAdmin() {
 		switch {
 		case create && !in.Restriction.Has():
-			v.Restriction = Restriction{Type: RestrictUser, IDs: []int64{a.UserID}}
-		case !CanManage(a, v.Restriction):
+			v.Restriction = restrict.Restriction{Type: restrict.RestrictUser, IDs: []int64{a.UserID}}
+		case !restrict.CanManage(a, v.Restriction):
 			return errs.E(errs.Forbidden, "Agents can only manage their personal views")
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 )
 
 const viewCols = `v.id, v.account_id, v.title, v.description, v.active, v.position, v.is_default, v.default_key, v.conditions,
@@ -70,7 +71,7 @@ func (s *Service) queryViews(ctx context.Context, accountID int64, q string, arg
 	for i, v := range out {
 		ids[i] = v.ID
 	}
-	rs, err := LoadRestrictions(ctx, s.d, accountID, Kind, ids)
+	rs, err := restrict.LoadRestrictions(ctx, s.d, accountID, Kind, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func (s *Service) insertView(ctx context.Context, v View) (int64, error) {
 	if err != nil {
 		return 0, db.Classify(err)
 	}
-	return id, SaveRestriction(ctx, s.d, v.AccountID, Kind, id, v.Restriction)
+	return id, restrict.SaveRestriction(ctx, s.d, v.AccountID, Kind, id, v.Restriction)
 }
 
 func (s *Service) saveView(ctx context.Context, v View, restriction bool) error {
@@ -113,7 +114,7 @@ func (s *Service) saveView(ctx context.Context, v View, restriction bool) error 
 	if err != nil || !restriction {
 		return err
 	}
-	return SaveRestriction(ctx, s.d, v.AccountID, Kind, v.ID, v.Restriction)
+	return restrict.SaveRestriction(ctx, s.d, v.AccountID, Kind, v.ID, v.Restriction)
 }
 
 func (s *Service) deleteView(ctx context.Context, accountID, id int64) error {

@@ -11,6 +11,7 @@ import (
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/opt"
 	"parley/internal/rule"
+	"parley/internal/rule/restrict"
 )
 
 // Kind is the rule_restrictions kind of views.
@@ -29,7 +30,7 @@ type View struct {
 	DefaultKey  string
 	Conditions  rule.Conditions
 	Output      Output
-	Restriction Restriction
+	Restriction restrict.Restriction
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -1,4 +1,4 @@
-package view
+package restrict
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 
 // Restriction says who may use a view or macro: nobody in particular
 // (Type ""), the members of some groups, or one user (a personal rule).
-// Macros share it, so it lives here, exported.
+// Views and macros share it.
 type Restriction struct {
 	Type string // "", "Group" or "User"
 	IDs  []int64
