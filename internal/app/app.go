@@ -161,7 +161,7 @@ func (a *App) wire() error {
 	a.Bulk = bulk.NewService(a.DB, a.Clock, a.Log)
 	a.Users = user.NewService(a.DB, a.Clock, a.Log, a.Bulk, user.Options{Argon2: argon})
 	a.Tokens = auth.NewTokens(a.DB, a.Clock)
-	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{a.Users}, a.files, accountSettings{a.Accounts},
+	a.Tickets = ticket.NewService(a.DB, a.Clock, a.Log, people{ticket.Users{U: a.Users}}, a.files, accountSettings{a.Accounts},
 		ticket.Options{UploadLimit: cfg.UploadLimit})
 	a.Users.SetCounters(a.Tickets)
 	a.Tickets.RegisterBulk(a.Bulk)

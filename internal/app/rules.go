@@ -13,6 +13,7 @@ import (
 	"parley/internal/rule/macro"
 	"parley/internal/rule/trigger"
 	"parley/internal/rule/view"
+	"parley/internal/ticket"
 	"parley/internal/webhook"
 )
 
@@ -21,7 +22,7 @@ import (
 // subscriptions (which must see what triggers changed).
 func (a *App) wireRules() error {
 	cat := catalog.New(a.DB)
-	p := people{a.Users}
+	p := people{ticket.Users{U: a.Users}}
 	a.Triggers = trigger.NewService(a.DB, a.Clock, a.Log, a.Tickets, p)
 	a.Triggers.SetCatalog(cat)
 	a.Views = view.NewService(a.DB, a.Clock, a.Tickets, cat, a.Users)

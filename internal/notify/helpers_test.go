@@ -33,46 +33,6 @@ var t0 = time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 
 const mailDomain = "mail.test"
 
-// ticketPeople adapts the user room for the ticket service (as the lead's
-// adapter in internal/app does).
-type ticketPeople struct{ u *user.Service }
-
-func tperson(u user.User) ticket.Person {
-	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID,
-		DefaultGroupID: u.DefaultGroupID, Active: u.Active}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	return p
-}
-
-func (p ticketPeople) Person(ctx context.Context, accountID, id int64) (ticket.Person, error) {
-	u, err := p.u.Lookup(ctx, accountID, id)
-	return tperson(u), err
-}
-
-func (p ticketPeople) PersonByEmail(ctx context.Context, accountID int64, email string) (ticket.Person, error) {
-	u, err := p.u.LookupEmail(ctx, accountID, email)
-	return tperson(u), err
-}
-
-func (p ticketPeople) EnsureEndUser(ctx context.Context, accountID int64, name, email string) (ticket.Person, error) {
-	u, err := p.u.EnsureEndUser(ctx, accountID, name, email)
-	return tperson(u), err
-}
-
-func (p ticketPeople) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {
-	return p.u.GroupMember(ctx, accountID, groupID, userID)
-}
-
-func (p ticketPeople) Suspend(ctx context.Context, accountID, userID int64) error {
-	return p.u.Suspend(ctx, accountID, userID)
-}
-
-func (p ticketPeople) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
-	return p.u.OrganizationExists(ctx, accountID, orgID)
-}
-
 type settings struct{}
 
 func (settings) SecureDownloads(context.Context, int64) (bool, error) { return false, nil }
@@ -190,7 +150,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets := ticket.NewService(d, clk, log, ticketPeople{users}, files, settings{}, ticket.Options{})
+	tickets := ticket.NewService(d, clk, log, ticket.Users{U: users}, files, settings{}, ticket.Options{})
 	accts := account.NewService(d, clk, account.Options{BaseDomain: mailDomain})
 	e := &env{t: t, d: d, clk: clk, accts: accts, users: users, tickets: tickets, workers: river.NewWorkers(), relay: &relaySender{}}
 	q, err := jobs.New(d, e.workers, log, jobs.Options{Work: true, Workers: 2, PollInterval: 50 * time.Millisecond})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,11 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
-	"parley/internal/account"
 	"parley/internal/auth"
-	"parley/internal/bulk"
-	"parley/internal/platform/blob"
-	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/db/dbtest"
 	"parley/internal/platform/errs"
@@ -27,43 +22,9 @@ import (
 	"parley/internal/platform/opt"
 	"parley/internal/search"
 	"parley/internal/ticket"
+	"parley/internal/ticket/tickettest"
 	"parley/internal/user"
 )
-
-// people adapts the user room to ticket.People (the lead's wiring does
-// the same in internal/app).
-type people struct{ u *user.Service }
-
-func person(u user.User) ticket.Person {
-	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID, DefaultGroupID: u.DefaultGroupID, Active: u.Active}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	return p
-}
-func (p people) Person(ctx context.Context, a, id int64) (ticket.Person, error) {
-	u, err := p.u.Lookup(ctx, a, id)
-	return person(u), err
-}
-func (p people) PersonByEmail(ctx context.Context, a int64, e string) (ticket.Person, error) {
-	u, err := p.u.LookupEmail(ctx, a, e)
-	return person(u), err
-}
-func (p people) EnsureEndUser(ctx context.Context, a int64, n, e string) (ticket.Person, error) {
-	u, err := p.u.EnsureEndUser(ctx, a, n, e)
-	return person(u), err
-}
-func (p people) GroupMember(ctx context.Context, a, g, u int64) (bool, bool, error) {
-	return p.u.GroupMember(ctx, a, g, u)
-}
-func (p people) Suspend(ctx context.Context, a, u int64) error { return p.u.Suspend(ctx, a, u) }
-func (p people) OrganizationExists(ctx context.Context, a, o int64) (bool, error) {
-	return p.u.OrganizationExists(ctx, a, o)
-}
-
-type settings struct{}
-
-func (settings) SecureDownloads(context.Context, int64) (bool, error) { return false, nil }
 
 // batchEnv is one account with an agent, a requester in an organization,
 // a CC, two custom fields, and the ticket API served over HTTP.
@@ -82,27 +43,9 @@ type batchEnv struct {
 
 func newBatchEnv(t *testing.T, d *db.DB) *batchEnv {
 	t.Helper()
-	ctx := t.Context()
-	clk := clock.NewFake(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
-	log := slog.New(slog.DiscardHandler)
-	us := user.NewService(d, clk, log, bulk.NewService(d, clk, log), user.Options{Argon2: auth.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}})
-	acct, err := account.NewService(d, clk, account.Options{}).Create(ctx, account.New{Subdomain: "acme", Name: "Acme"})
-	if err != nil {
-		t.Fatalf("create account: %v", err)
-	}
-	owner, err := us.Bootstrap(ctx, acct.ID, user.Owner{Email: "owner@acme.example", Password: "owner-pass-1"})
-	if err != nil {
-		t.Fatalf("bootstrap users: %v", err)
-	}
-	files, err := blob.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := ticket.NewService(d, clk, log, people{us}, files, settings{}, ticket.Options{})
-	if err := ts.BootstrapAccount(ctx, acct.ID); err != nil {
-		t.Fatalf("bootstrap tickets: %v", err)
-	}
-	e := &batchEnv{t: t, d: d, users: us, tickets: ts, search: search.NewService(d, clk, ts, us), acct: acct.ID, owner: owner}
+	te := tickettest.New(t, d, time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
+	us, ts, owner := te.Users, te.Tickets, te.Owner
+	e := &batchEnv{t: t, d: d, users: us, tickets: ts, search: search.NewService(d, te.Clock, ts, us), acct: te.Account, owner: owner}
 	adm := e.as(owner)
 	g, err := us.CreateGroup(adm, user.GroupInput{Name: opt.Of("Hardware")})
 	if err != nil {
@@ -144,7 +87,7 @@ func newBatchEnv(t *testing.T, d *db.DB) *batchEnv {
 	r.Route("/api/v2", func(r chi.Router) {
 		r.Use(func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				a, err := us.ActorByID(r.Context(), acct.ID, owner)
+				a, err := us.ActorByID(r.Context(), te.Account, owner)
 				if err != nil {
 					httpx.WriteError(w, r, err)
 					return

@@ -26,48 +26,12 @@ import (
 	"parley/internal/webhook"
 )
 
-// people adapts the user room for the ticket service (as internal/app does).
-type people struct{ u *user.Service }
-
-func person(u user.User) ticket.Person {
-	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID,
-		DefaultGroupID: u.DefaultGroupID, Active: u.Active}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	return p
-}
-
-func (p people) Person(ctx context.Context, accountID, id int64) (ticket.Person, error) {
-	u, err := p.u.Lookup(ctx, accountID, id)
-	return person(u), err
-}
-
-func (p people) PersonByEmail(ctx context.Context, accountID int64, email string) (ticket.Person, error) {
-	u, err := p.u.LookupEmail(ctx, accountID, email)
-	return person(u), err
-}
-
-func (p people) EnsureEndUser(ctx context.Context, accountID int64, name, email string) (ticket.Person, error) {
-	u, err := p.u.EnsureEndUser(ctx, accountID, name, email)
-	return person(u), err
-}
-
-func (p people) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {
-	return p.u.GroupMember(ctx, accountID, groupID, userID)
-}
-
-func (p people) Suspend(ctx context.Context, accountID, userID int64) error {
-	return p.u.Suspend(ctx, accountID, userID)
-}
-
-func (p people) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
-	return p.u.OrganizationExists(ctx, accountID, orgID)
-}
+// people is the user room for the ticket service and for webhook.People.
+type people struct{ ticket.Users }
 
 // Author implements webhook.People.
 func (p people) Author(ctx context.Context, accountID, userID int64) (string, bool, error) {
-	u, err := p.u.Lookup(ctx, accountID, userID)
+	u, err := p.U.Lookup(ctx, accountID, userID)
 	return u.Name, u.Role == auth.RoleAgent || u.Role == auth.RoleAdmin, err
 }
 
@@ -94,7 +58,7 @@ func newDesk(t *testing.T, d *db.DB, hooks ...ticket.Hook) *desk {
 	if err != nil {
 		t.Fatalf("bootstrap users: %v", err)
 	}
-	ts := ticket.NewService(d, e.clk, log, people{us}, nil, noSecureDownloads{}, ticket.Options{})
+	ts := ticket.NewService(d, e.clk, log, people{ticket.Users{U: us}}, nil, noSecureDownloads{}, ticket.Options{})
 	if err := ts.BootstrapAccount(ctx, e.a); err != nil {
 		t.Fatalf("bootstrap tickets: %v", err)
 	}
@@ -102,7 +66,7 @@ func newDesk(t *testing.T, d *db.DB, hooks ...ticket.Hook) *desk {
 		ts.AddHook(h)
 	}
 	ts.AddHook(e.svc)
-	e.svc.SetPeople(people{us})
+	e.svc.SetPeople(people{ticket.Users{U: us}})
 	owner, err := us.ActorByID(ctx, e.a, ownerID)
 	if err != nil {
 		t.Fatal(err)

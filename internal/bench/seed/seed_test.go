@@ -2,62 +2,23 @@ package seed
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"parley/internal/account"
 	"parley/internal/auth"
-	"parley/internal/bulk"
-	"parley/internal/platform/blob"
-	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/db/dbtest"
 	"parley/internal/platform/opt"
 	"parley/internal/search"
 	"parley/internal/ticket"
+	"parley/internal/ticket/tickettest"
 	"parley/internal/user"
 )
 
 var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-
-// people adapts the user room to ticket.People, as the lead's wiring does.
-type people struct{ u *user.Service }
-
-func person2(u user.User) ticket.Person {
-	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID, DefaultGroupID: u.DefaultGroupID, Active: u.Active}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	return p
-}
-func (p people) Person(ctx context.Context, a, id int64) (ticket.Person, error) {
-	u, err := p.u.Lookup(ctx, a, id)
-	return person2(u), err
-}
-func (p people) PersonByEmail(ctx context.Context, a int64, e string) (ticket.Person, error) {
-	u, err := p.u.LookupEmail(ctx, a, e)
-	return person2(u), err
-}
-func (p people) EnsureEndUser(ctx context.Context, a int64, n, e string) (ticket.Person, error) {
-	u, err := p.u.EnsureEndUser(ctx, a, n, e)
-	return person2(u), err
-}
-func (p people) GroupMember(ctx context.Context, a, g, u int64) (bool, bool, error) {
-	return p.u.GroupMember(ctx, a, g, u)
-}
-func (p people) Suspend(ctx context.Context, a, u int64) error { return p.u.Suspend(ctx, a, u) }
-func (p people) OrganizationExists(ctx context.Context, a, o int64) (bool, error) {
-	return p.u.OrganizationExists(ctx, a, o)
-}
-
-type settings struct{}
-
-func (settings) SecureDownloads(context.Context, int64) (bool, error) { return false, nil }
 
 type env struct {
 	d       *db.DB
@@ -70,31 +31,9 @@ type env struct {
 
 func newEnv(t testing.TB, d *db.DB) *env {
 	t.Helper()
-	ctx := context.Background()
-	clk := clock.NewFake(now)
-	log := slog.New(slog.DiscardHandler)
-	us := user.NewService(d, clk, log, bulk.NewService(d, clk, log), user.Options{Argon2: auth.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}})
-	acct, err := account.NewService(d, clk, account.Options{}).Create(ctx, account.New{Subdomain: "acme", Name: "Acme"})
-	if err != nil {
-		t.Fatalf("create account: %v", err)
-	}
-	owner, err := us.Bootstrap(ctx, acct.ID, user.Owner{Email: "owner@acme.example", Password: "owner-pass-1"})
-	if err != nil {
-		t.Fatalf("bootstrap users: %v", err)
-	}
-	dir, err := blob.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := ticket.NewService(d, clk, log, people{us}, dir, settings{}, ticket.Options{})
-	if err := ts.BootstrapAccount(ctx, acct.ID); err != nil {
-		t.Fatalf("bootstrap tickets: %v", err)
-	}
-	a, err := us.ActorByID(ctx, acct.ID, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{d: d, users: us, tickets: ts, search: search.NewService(d, clk, ts, us), acct: acct.ID, owner: a}
+	te := tickettest.New(t, d, now)
+	return &env{d: d, users: te.Users, tickets: te.Tickets, search: search.NewService(d, te.Clock, te.Tickets, te.Users),
+		acct: te.Account, owner: auth.ActorFrom(te.As(t, te.Owner))}
 }
 
 func (e *env) count(t *testing.T, q string, args ...any) int64 {

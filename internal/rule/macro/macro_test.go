@@ -15,25 +15,25 @@ import (
 func TestMacroCRUDAndRestrictions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		tier2 := e.group("Tier 2")
-		ann := e.agent("ann", tier2)
-		bob := e.agent("bob")
+		tier2 := e.Group("Tier 2")
+		ann := e.Agent("ann", tier2)
+		bob := e.Agent("bob")
 		acts := []map[string]any{{"field": "status", "value": "solved"}, {"field": "comment_value", "value": "Thanks {{ticket.requester.name}}"}}
-		body := e.must(http.StatusCreated, e.owner, "POST", "/macros.json", map[string]any{"macro": map[string]any{
+		body := e.Must(http.StatusCreated, e.Owner, "POST", "/macros.json", map[string]any{"macro": map[string]any{
 			"title": "Billing::Refund", "actions": acts}})
 		m := obj(body, "macro")
 		shared := num(m["id"])
 		if m["restriction"] != nil || num(m["position"]) != 9999 || len(arr(m, "actions")) != 2 || m["raw_title"] != "Billing::Refund" {
 			t.Fatalf("macro = %v", m)
 		}
-		e.must(http.StatusCreated, e.owner, "POST", "/macros", map[string]any{"macro": map[string]any{
+		e.Must(http.StatusCreated, e.Owner, "POST", "/macros", map[string]any{"macro": map[string]any{
 			"title": "Billing::Invoice", "actions": acts, "restriction": map[string]any{"type": "Group", "id": tier2}}})
-		mine := num(obj(e.must(http.StatusCreated, ann, "POST", "/macros", map[string]any{"macro": map[string]any{
+		mine := num(obj(e.Must(http.StatusCreated, ann, "POST", "/macros", map[string]any{"macro": map[string]any{
 			"title": "Shipping::Mine", "actions": acts}}), "macro")["id"])
-		e.must(http.StatusNotFound, bob, "GET", fmt.Sprintf("/macros/%d", mine), nil)
-		e.must(http.StatusForbidden, ann, "PUT", fmt.Sprintf("/macros/%d", shared), map[string]any{"macro": map[string]any{"title": "x"}})
+		e.Must(http.StatusNotFound, bob, "GET", fmt.Sprintf("/macros/%d", mine), nil)
+		e.Must(http.StatusForbidden, ann, "PUT", fmt.Sprintf("/macros/%d", shared), map[string]any{"macro": map[string]any{"title": "x"}})
 		cats := func(u int64) string {
-			return fmt.Sprint(e.must(http.StatusOK, u, "GET", "/macros/categories.json", nil)["categories"])
+			return fmt.Sprint(e.Must(http.StatusOK, u, "GET", "/macros/categories.json", nil)["categories"])
 		}
 		if got := cats(bob); got != "[Billing]" {
 			t.Errorf("bob's categories = %s", got)
@@ -41,16 +41,16 @@ func TestMacroCRUDAndRestrictions(t *testing.T) {
 		if got := cats(ann); got != "[Billing Shipping]" {
 			t.Errorf("ann's categories = %s", got)
 		}
-		if n := len(arr(e.must(http.StatusOK, bob, "GET", "/macros.json", nil), "macros")); n != 1 {
+		if n := len(arr(e.Must(http.StatusOK, bob, "GET", "/macros.json", nil), "macros")); n != 1 {
 			t.Errorf("bob sees %d macros", n)
 		}
-		if n := len(arr(e.must(http.StatusOK, e.owner, "GET", "/macros.json?category=billing", nil), "macros")); n != 2 {
+		if n := len(arr(e.Must(http.StatusOK, e.Owner, "GET", "/macros.json?category=billing", nil), "macros")); n != 2 {
 			t.Errorf("category filter: %d", n)
 		}
-		if n := len(arr(e.must(http.StatusOK, e.owner, "GET", "/macros.json?only_viewable=true", nil), "macros")); n != 1 {
+		if n := len(arr(e.Must(http.StatusOK, e.Owner, "GET", "/macros.json?only_viewable=true", nil), "macros")); n != 1 {
 			t.Errorf("only_viewable for the admin: %d, want 1 (the admin is not in Tier 2 and not ann)", n)
 		}
-		if n := len(arr(e.must(http.StatusOK, ann, "GET", "/macros/search?query=invoice", nil), "macros")); n != 1 {
+		if n := len(arr(e.Must(http.StatusOK, ann, "GET", "/macros/search?query=invoice", nil), "macros")); n != 1 {
 			t.Errorf("search: %d", n)
 		}
 		for name, in := range map[string]map[string]any{
@@ -58,24 +58,24 @@ func TestMacroCRUDAndRestrictions(t *testing.T) {
 			"actions": {"title": "x", "actions": []any{}},
 			"status":  {"title": "x", "actions": []any{map[string]any{"field": "status", "value": "closed"}}},
 		} {
-			if r := e.call(e.owner, "POST", "/macros", map[string]any{"macro": in}); r.status != http.StatusUnprocessableEntity {
-				t.Errorf("%s: %d %s", name, r.status, r.raw)
+			if r := e.Call(e.Owner, "POST", "/macros", map[string]any{"macro": in}); r.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 			}
 		}
-		body = e.must(http.StatusOK, e.owner, "GET", fmt.Sprintf("/macros/%d.json?include=usage_7d", shared), nil)
+		body = e.Must(http.StatusOK, e.Owner, "GET", fmt.Sprintf("/macros/%d.json?include=usage_7d", shared), nil)
 		if v, ok := obj(body, "macro")["usage_7d"]; !ok || num(v) != 0 {
 			t.Errorf("usage_7d = %v", obj(body, "macro"))
 		}
-		body = e.must(http.StatusOK, e.owner, "PUT", "/macros/update_many", map[string]any{"macros": []any{map[string]any{"id": shared, "active": false}}})
+		body = e.Must(http.StatusOK, e.Owner, "PUT", "/macros/update_many", map[string]any{"macros": []any{map[string]any{"id": shared, "active": false}}})
 		if arr(body, "macros")[0].(map[string]any)["active"] != false {
 			t.Errorf("update_many = %v", body)
 		}
-		if n := len(arr(e.must(http.StatusOK, e.owner, "GET", "/macros/active", nil), "macros")); n != 2 {
+		if n := len(arr(e.Must(http.StatusOK, e.Owner, "GET", "/macros/active", nil), "macros")); n != 2 {
 			t.Errorf("active = %d", n)
 		}
-		e.must(http.StatusNoContent, ann, "DELETE", fmt.Sprintf("/macros/%d", mine), nil)
-		e.must(http.StatusNoContent, e.owner, "DELETE", fmt.Sprintf("/macros/destroy_many?ids=%d", shared), nil)
-		e.must(http.StatusNotFound, e.owner, "GET", fmt.Sprintf("/macros/%d", shared), nil)
+		e.Must(http.StatusNoContent, ann, "DELETE", fmt.Sprintf("/macros/%d", mine), nil)
+		e.Must(http.StatusNoContent, e.Owner, "DELETE", fmt.Sprintf("/macros/destroy_many?ids=%d", shared), nil)
+		e.Must(http.StatusNotFound, e.Owner, "GET", fmt.Sprintf("/macros/%d", shared), nil)
 	})
 }
 
@@ -83,19 +83,19 @@ func TestMacroCRUDAndRestrictions(t *testing.T) {
 func TestApplyAndExpand(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		ann := e.agent("ann")
-		bob := e.agent("bob")
-		tk := e.ticket(ticket.Input{Subject: opt.Of("printer"), Tags: opt.Of([]string{"printer", "old"})})
+		ann := e.Agent("ann")
+		bob := e.Agent("bob")
+		tk := e.Ticket(ticket.Input{Subject: opt.Of("printer"), Tags: opt.Of([]string{"printer", "old"})})
 		acts := []map[string]any{{"field": "status", "value": "pending"}, {"field": "priority", "value": "high"},
 			{"field": "assignee_id", "value": "current_user"}, {"field": "current_tags", "value": "vip"},
 			{"field": "remove_tags", "value": "old"}, {"field": "comment_value", "value": "Hi {{ticket.requester.name}}"},
 			{"field": "comment_mode_is_public", "value": false}}
-		id := num(obj(e.must(http.StatusCreated, e.owner, "POST", "/macros", map[string]any{"macro": map[string]any{
+		id := num(obj(e.Must(http.StatusCreated, e.Owner, "POST", "/macros", map[string]any{"macro": map[string]any{
 			"title": "Escalate", "actions": acts}}), "macro")["id"])
-		personal := num(obj(e.must(http.StatusCreated, bob, "POST", "/macros", map[string]any{"macro": map[string]any{
+		personal := num(obj(e.Must(http.StatusCreated, bob, "POST", "/macros", map[string]any{"macro": map[string]any{
 			"title": "Bob's", "actions": acts}}), "macro")["id"])
 
-		res := obj(e.must(http.StatusOK, ann, "GET", fmt.Sprintf("/tickets/%d/macros/%d/apply.json", tk.ID, id), nil), "result")
+		res := obj(e.Must(http.StatusOK, ann, "GET", fmt.Sprintf("/tickets/%d/macros/%d/apply.json", tk.ID, id), nil), "result")
 		rt, c := obj(res, "ticket"), obj(res, "comment")
 		if num(rt["id"]) != tk.ID || rt["status"] != "pending" || rt["priority"] != "high" || num(rt["assignee_id"]) != ann ||
 			fmt.Sprint(rt["tags"]) != "[printer vip]" {
@@ -108,14 +108,14 @@ func TestApplyAndExpand(t *testing.T) {
 			t.Errorf("unchanged subject in result: %v", rt)
 		}
 		// Nothing changed.
-		after, err := e.tickets.Get(e.as(e.owner), tk.ID)
+		after, err := e.Tickets.Get(e.As(t, e.Owner), tk.ID)
 		if err != nil || after.Status != tk.Status || after.AssigneeID != nil || !after.UpdatedAt.Equal(tk.UpdatedAt) {
 			t.Errorf("apply changed the ticket: %+v %v", after, err)
 		}
-		e.must(http.StatusOK, ann, "GET", fmt.Sprintf("/macros/%d/apply", id), nil)
-		e.must(http.StatusNotFound, ann, "GET", fmt.Sprintf("/macros/%d/apply", personal), nil)
+		e.Must(http.StatusOK, ann, "GET", fmt.Sprintf("/macros/%d/apply", id), nil)
+		e.Must(http.StatusNotFound, ann, "GET", fmt.Sprintf("/macros/%d/apply", personal), nil)
 
-		in, refs, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{id}, after)
+		in, refs, err := e.macros.Expand(e.As(t, ann), e.Account, ann, []int64{id}, after)
 		if err != nil {
 			t.Fatalf("Expand: %v", err)
 		}
@@ -127,16 +127,16 @@ func TestApplyAndExpand(t *testing.T) {
 			t.Errorf("Expand = %+v", in)
 		}
 		// The expanded input is a valid ticket update.
-		if _, _, err := e.tickets.Update(e.as(ann), tk.ID, in); err != nil {
+		if _, _, err := e.Tickets.Update(e.As(t, ann), tk.ID, in); err != nil {
 			t.Errorf("update with expanded input: %v", err)
 		}
-		if _, _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{personal}, after); !errs.Is(err, errs.Invalid) {
+		if _, _, err := e.macros.Expand(e.As(t, ann), e.Account, ann, []int64{personal}, after); !errs.Is(err, errs.Invalid) {
 			t.Errorf("Expand of bob's macro as ann = %v, want Invalid", err)
 		}
-		if _, _, err := e.macros.Expand(e.as(ann), e.acct, ann, []int64{999999}, after); !errs.Is(err, errs.Invalid) {
+		if _, _, err := e.macros.Expand(e.As(t, ann), e.Account, ann, []int64{999999}, after); !errs.Is(err, errs.Invalid) {
 			t.Errorf("Expand of unknown macro = %v, want Invalid", err)
 		}
-		body := e.must(http.StatusOK, e.owner, "GET", fmt.Sprintf("/macros/%d?include=usage_1h,usage_30d", id), nil)
+		body := e.Must(http.StatusOK, e.Owner, "GET", fmt.Sprintf("/macros/%d?include=usage_1h,usage_30d", id), nil)
 		if m := obj(body, "macro"); num(m["usage_1h"]) != 1 || num(m["usage_30d"]) != 1 {
 			t.Errorf("usage after one Expand = %v", m)
 		}

@@ -31,48 +31,11 @@ import (
 
 var t0 = time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 
-// people adapts the user room for the ticket service and the triggers
-// (the lead's adapter in internal/app does the same).
-type people struct{ u *user.Service }
-
-func person(u user.User) ticket.Person {
-	p := ticket.Person{ID: u.ID, Name: u.Name, Role: u.Role, OrganizationID: u.OrganizationID,
-		DefaultGroupID: u.DefaultGroupID, Active: u.Active}
-	if u.Email != nil {
-		p.Email = *u.Email
-	}
-	return p
-}
-
-func (p people) Person(ctx context.Context, accountID, id int64) (ticket.Person, error) {
-	u, err := p.u.Lookup(ctx, accountID, id)
-	return person(u), err
-}
-
-func (p people) PersonByEmail(ctx context.Context, accountID int64, email string) (ticket.Person, error) {
-	u, err := p.u.LookupEmail(ctx, accountID, email)
-	return person(u), err
-}
-
-func (p people) EnsureEndUser(ctx context.Context, accountID int64, name, email string) (ticket.Person, error) {
-	u, err := p.u.EnsureEndUser(ctx, accountID, name, email)
-	return person(u), err
-}
-
-func (p people) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {
-	return p.u.GroupMember(ctx, accountID, groupID, userID)
-}
-
-func (p people) Suspend(ctx context.Context, accountID, userID int64) error {
-	return p.u.Suspend(ctx, accountID, userID)
-}
-
-func (p people) OrganizationExists(ctx context.Context, accountID, orgID int64) (bool, error) {
-	return p.u.OrganizationExists(ctx, accountID, orgID)
-}
+// people is the user room for the ticket service and the triggers.
+type people struct{ ticket.Users }
 
 func (p people) UserFacts(ctx context.Context, accountID, userID int64) (string, int64, error) {
-	u, err := p.u.Lookup(ctx, accountID, userID)
+	u, err := p.U.Lookup(ctx, accountID, userID)
 	return string(u.Role), 1, err
 }
 
@@ -143,8 +106,8 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets := ticket.NewService(d, clk, log, people{users}, files, settings{}, ticket.Options{})
-	svc := trigger.NewService(d, clk, log, tickets, people{users})
+	tickets := ticket.NewService(d, clk, log, people{ticket.Users{U: users}}, files, settings{}, ticket.Options{})
+	svc := trigger.NewService(d, clk, log, tickets, people{ticket.Users{U: users}})
 	n := &fakeNotifier{}
 	svc.SetNotifier(n)
 	tickets.AddHook(svc)
