@@ -9,6 +9,7 @@ import (
 
 	"parley/internal/notify"
 	"parley/internal/platform/mail"
+	"parley/internal/platform/netguard"
 	"parley/internal/rule/catalog"
 	"parley/internal/rule/macro"
 	"parley/internal/rule/trigger"
@@ -51,7 +52,7 @@ func (a *App) wireRules() error {
 
 // webhookAllow turns the configured hosts and networks into the guard's
 // exceptions (nil: every private address is refused).
-func webhookAllow(list []string) (webhook.AllowFunc, error) {
+func webhookAllow(list []string) (netguard.AllowFunc, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
@@ -71,7 +72,7 @@ func webhookAllow(list []string) (webhook.AllowFunc, error) {
 		}
 		ps = append(ps, netip.PrefixFrom(ip, ip.BitLen()))
 	}
-	return webhook.AllowPrefixes(ps...), nil
+	return netguard.AllowPrefixes(ps...), nil
 }
 
 // sender is the outbound relay, or a sender that logs and drops mail when

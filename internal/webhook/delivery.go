@@ -17,6 +17,7 @@ import (
 	"parley/internal/auth"
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
+	"parley/internal/platform/netguard"
 )
 
 // Args is the delivery job of one invocation. The payload lives on the
@@ -138,7 +139,7 @@ func (s *Service) deliver(ctx context.Context, a Args) error {
 // retryable: 409, 429, 5xx and network failures; never a guard refusal.
 func retryable(r result) bool {
 	if r.err != nil {
-		return !isBlocked(r.err)
+		return !netguard.IsBlocked(r.err)
 	}
 	return r.status == http.StatusConflict || r.status == http.StatusTooManyRequests || r.status >= 500
 }
@@ -230,7 +231,7 @@ func (s *Service) send(ctx context.Context, accountID int64, w Webhook, webhookI
 			body = []byte(vals.Encode())
 		}
 	}
-	ctx = context.WithValue(ctx, accountKey{}, accountID)
+	ctx = netguard.WithAccount(ctx, accountID)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var rd io.Reader
@@ -424,14 +425,14 @@ func (s *Service) Test(ctx context.Context, webhookID string, req TestRequest) (
 		in.Authentication = &AuthInput{Type: base.Auth.Type, AddPosition: base.Auth.AddPosition,
 			Data: AuthData{Username: base.Auth.Username, Name: base.Auth.Name}}
 	}
-	w, err := build(in, cur, s.literalGuard(a))
+	w, err := build(in, cur, s.checkHost(a))
 	if err != nil {
 		return TestResponse{}, err
 	}
 	res := s.send(ctx, a, w, webhookID, "", req.Payload, secret)
 	if res.err != nil {
-		if isBlocked(res.err) {
-			return TestResponse{}, errs.Invalidf("endpoint", "InvalidValue", "Endpoint: %s", errBlocked.Error())
+		if netguard.IsBlocked(res.err) {
+			return TestResponse{}, errs.Invalidf("endpoint", "InvalidValue", "Endpoint: %s", netguard.ErrBlocked.Error())
 		}
 		return TestResponse{}, errs.Ef(errs.BadRequest, "The test request failed: %v", res.err).WithCode("WebhookTestFailed")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/netguard"
+	"parley/internal/platform/secretbox"
 )
 
 // Enqueuer inserts River jobs (platform/jobs.Queue); inside db.InTx the job
@@ -31,8 +34,8 @@ type Options struct {
 	// webhook secrets is derived from (at least 16 bytes).
 	Secret []byte
 	// Allow lets an account reach private, loopback or link-local
-	// addresses; nil allows none (see AllowPrefixes).
-	Allow AllowFunc
+	// addresses; nil allows none (see netguard.AllowPrefixes).
+	Allow netguard.AllowFunc
 	// Clock tells the time (clock.System when nil).
 	Clock clock.Clock
 	// Log receives delivery and trigger problems (discarded when nil).
@@ -52,8 +55,8 @@ type Service struct {
 	d           *db.DB
 	clock       clock.Clock
 	log         *slog.Logger
-	box         *box
-	allow       AllowFunc
+	box         *secretbox.Box
+	guard       *netguard.Guard
 	timeout     time.Duration
 	maxAttempts int
 	backoff     func(int) time.Duration
@@ -65,9 +68,10 @@ type Service struct {
 
 // NewService builds the webhook service; it fails only on a missing secret.
 func NewService(d *db.DB, o Options) (*Service, error) {
-	b, err := newBox(o.Secret)
+	// The purpose is fixed: stored ciphertexts open only under it.
+	b, err := secretbox.New(o.Secret, "parley webhook secrets v1")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webhook: Options.Secret: %w", err)
 	}
 	if o.Clock == nil {
 		o.Clock = clock.System{}
@@ -84,10 +88,15 @@ func NewService(d *db.DB, o Options) (*Service, error) {
 	if o.Backoff == nil {
 		o.Backoff = defaultBackoff
 	}
-	s := &Service{d: d, clock: o.Clock, log: o.Log, box: b, allow: o.Allow, timeout: o.Timeout,
+	s := &Service{d: d, clock: o.Clock, log: o.Log, box: b, guard: netguard.New(o.Allow), timeout: o.Timeout,
 		maxAttempts: o.MaxAttempts, backoff: o.Backoff}
-	s.client = s.newClient(o.Timeout)
+	s.client = s.guard.Client(o.Timeout)
 	return s, nil
+}
+
+// checkHost is the save-time guard build applies to an endpoint's host.
+func (s *Service) checkHost(accountID int64) func(host string) error {
+	return func(host string) error { return s.guard.CheckHost(accountID, host) }
 }
 
 func defaultBackoff(n int) time.Duration {
@@ -138,7 +147,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Webhook, error) {
 	if err != nil {
 		return Webhook{}, err
 	}
-	w, err := build(in, nil, s.literalGuard(a.AccountID))
+	w, err := build(in, nil, s.checkHost(a.AccountID))
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -176,7 +185,7 @@ func (s *Service) Clone(ctx context.Context, id string, patch json.RawMessage) (
 		return Webhook{}, err
 	}
 	in.SigningSecret = nil
-	w, err := build(in, &src, s.literalGuard(a.AccountID))
+	w, err := build(in, &src, s.checkHost(a.AccountID))
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -226,7 +235,7 @@ func (s *Service) Patch(ctx context.Context, id string, patch json.RawMessage) (
 
 func (s *Service) replace(ctx context.Context, a auth.Actor, cur Webhook, in Input) (Webhook, error) {
 	in.SigningSecret = nil
-	w, err := build(in, &cur, s.literalGuard(a.AccountID))
+	w, err := build(in, &cur, s.checkHost(a.AccountID))
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -313,7 +322,7 @@ func (s *Service) RotateSigningSecret(ctx context.Context, id string) (string, e
 			return err
 		}
 		_, err = s.d.Conn(ctx).ExecContext(ctx, `UPDATE webhooks SET signing_secret = $1, updated_by = $2, updated_at = $3
-			WHERE account_id = $4 AND id = $5`, s.box.seal(w.ID, secret), actorID(a), s.clock.Now(), a.AccountID, id)
+			WHERE account_id = $4 AND id = $5`, s.box.Seal(w.ID, secret), actorID(a), s.clock.Now(), a.AccountID, id)
 		return err
 	})
 	return secret, err

@@ -47,7 +47,7 @@ func (s *Service) scanWebhook(row interface{ Scan(...any) error }) (Webhook, err
 	if ext.Valid {
 		w.ExternalSource = json.RawMessage(ext.String)
 	}
-	if w.SigningSecret, err = s.box.open(w.ID, sign); err != nil {
+	if w.SigningSecret, err = s.box.Open(w.ID, sign); err != nil {
 		return w, err
 	}
 	if authType.Valid {
@@ -56,7 +56,7 @@ func (s *Service) scanWebhook(row interface{ Scan(...any) error }) (Webhook, err
 			return w, err
 		}
 		a := &Auth{Type: authType.String, Username: d.Username, Name: d.Name, AddPosition: d.AddPosition}
-		if a.Secret, err = s.box.open(w.ID, authSecret.String); err != nil {
+		if a.Secret, err = s.box.Open(w.ID, authSecret.String); err != nil {
 			return w, err
 		}
 		w.Auth = a
@@ -71,13 +71,13 @@ func (s *Service) row(w Webhook) []any {
 	var authType, authJSON, authSecret, ext any
 	if w.Auth != nil {
 		d, _ := json.Marshal(authData{Username: w.Auth.Username, Name: w.Auth.Name, AddPosition: w.Auth.AddPosition})
-		authType, authJSON, authSecret = w.Auth.Type, string(d), s.box.seal(w.ID, w.Auth.Secret)
+		authType, authJSON, authSecret = w.Auth.Type, string(d), s.box.Seal(w.ID, w.Auth.Secret)
 	}
 	if len(w.ExternalSource) > 0 {
 		ext = string(w.ExternalSource)
 	}
 	return []any{w.ID, w.AccountID, w.Name, w.Description, w.Status, w.Endpoint, w.HTTPMethod, w.RequestFormat,
-		string(subs), authType, authJSON, authSecret, string(headers), ext, s.box.seal(w.ID, w.SigningSecret),
+		string(subs), authType, authJSON, authSecret, string(headers), ext, s.box.Seal(w.ID, w.SigningSecret),
 		w.CreatedBy, w.UpdatedBy, w.CreatedAt, w.UpdatedAt}
 }
 

@@ -1,8 +1,8 @@
 // Package webhook owns webhooks (reference §11): the /api/v2/webhooks API,
 // conditional ticket events sent by trigger and automation actions,
 // zen:event-type:* event subscriptions, signed delivery as River jobs with
-// retries, the invocation and attempt log, and the SSRF guard that keeps
-// deliveries away from private networks.
+// retries through the SSRF guard (platform/netguard) that keeps them away
+// from private networks, and the invocation and attempt log.
 package webhook
 
 import (
