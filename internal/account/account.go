@@ -33,6 +33,7 @@ type Settings struct {
 	Localization  Localization               `json:"localization"`
 	SupportEmail  string                     `json:"support_email,omitempty"`
 	SecureUploads bool                       `json:"secure_downloads"`
+	TicketSharing TicketSharing              `json:"ticket_sharing"`
 	Other         map[string]json.RawMessage `json:"-"`
 }
 
@@ -50,6 +51,13 @@ type TicketSettings struct {
 	ListNewestCommentsFirst bool `json:"list_newest_comments_first"`
 	TaggingEnabled          bool `json:"tagging"`
 	AgentCollision          bool `json:"agent_collision"`
+}
+
+// TicketSharing are the account's sharing preferences (seed 003).
+type TicketSharing struct {
+	// DeclineInvitations declines every sharing invitation at once; the
+	// account is not told about them.
+	DeclineInvitations bool `json:"decline_invitations"`
 }
 
 // UserSettings govern people.

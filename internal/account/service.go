@@ -23,6 +23,7 @@ type Service struct {
 	baseDomain string
 	rateLimit  int
 	defaultSub string
+	onRename   []func(ctx context.Context, accountID int64, from, to string) error
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -193,6 +194,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Account, error) {
 			}
 			a.Name = strings.TrimSpace(*p.Name)
 		}
+		oldSub := a.Subdomain
 		if p.Subdomain != nil {
 			sub := strings.ToLower(strings.TrimSpace(*p.Subdomain))
 			if !SubdomainPattern.MatchString(sub) || reserved[sub] {
@@ -221,6 +223,13 @@ func (s *Service) Update(ctx context.Context, p Patch) (Account, error) {
 			return err
 		}
 		a.UpdatedAt = s.clock.Now()
+		if a.Subdomain != oldSub {
+			for _, fn := range s.onRename {
+				if err := fn(ctx, a.ID, oldSub, a.Subdomain); err != nil {
+					return err
+				}
+			}
+		}
 		if err := s.st.update(ctx, a); err != nil {
 			if errs.Is(err, errs.Conflict) {
 				return errs.Invalidf("subdomain", "DuplicateValue", "Subdomain: %s has already been taken", a.Subdomain)
@@ -234,6 +243,12 @@ func (s *Service) Update(ctx context.Context, p Patch) (Account, error) {
 		s.flush()
 	}
 	return out, err
+}
+
+// OnRename registers fn to run inside the transaction that changes an
+// account's subdomain (sharing agreements name accounts by subdomain).
+func (s *Service) OnRename(fn func(ctx context.Context, accountID int64, from, to string) error) {
+	s.onRename = append(s.onRename, fn)
 }
 
 func (s *Service) flush() {

@@ -107,7 +107,7 @@ func unmarshalSettings(b []byte, st *Settings) error {
 		return err
 	}
 	typed := map[string]bool{"branding": true, "tickets": true, "user": true, "localization": true,
-		"support_email": true, "secure_downloads": true}
+		"support_email": true, "secure_downloads": true, "ticket_sharing": true}
 	for k, v := range all {
 		if !typed[k] {
 			if st.Other == nil {

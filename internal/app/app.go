@@ -37,6 +37,7 @@ import (
 	"parley/internal/rule/trigger"
 	"parley/internal/rule/view"
 	"parley/internal/search"
+	"parley/internal/share"
 	"parley/internal/ticket"
 	"parley/internal/user"
 	"parley/internal/webhook"
@@ -62,6 +63,7 @@ type App struct {
 	Macros   *macro.Service
 	Webhooks *webhook.Service
 	Mail     *notify.Service
+	Sharing  *share.Service
 
 	migrator *db.Migrator
 	files    *blob.Local
@@ -177,8 +179,10 @@ func (a *App) wire() error {
 	river.AddWorker(workers, a.Triggers.NewAutomationWorker())
 	river.AddWorker(workers, a.Webhooks.NewWorker())
 	river.AddWorker(workers, a.Mail.NewSendWorker(a.sender()))
+	river.AddWorker(workers, a.Sharing.NewWorker())
+	river.AddWorker(workers, a.Sharing.NewSweepWorker())
 	q, err := jobs.New(a.DB, workers, a.Log, jobs.Options{Work: !cfg.NoJobs, Workers: cfg.Workers, PollInterval: cfg.JobPoll,
-		Periodic: trigger.PeriodicJobs()})
+		Periodic: append(trigger.PeriodicJobs(), share.PeriodicJobs()...)})
 	if err != nil {
 		// River only fails here on a programming error in the config.
 		panic(err)
@@ -188,6 +192,7 @@ func (a *App) wire() error {
 	a.Triggers.SetQueue(q)
 	a.Webhooks.SetQueue(q)
 	a.Mail.SetQueue(q)
+	a.Sharing.SetQueue(q)
 
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -196,6 +201,7 @@ func (a *App) wire() error {
 		a.registry.MustRegister(collectors.NewDBStatsCollector(a.DB.Reader(), "read"))
 	}
 	a.router = a.routes()
+	a.Sharing.SetLocal(a.router)
 	return nil
 }
 
@@ -220,6 +226,14 @@ func (a *App) routes() chi.Router {
 		r.Use(a.Accounts.Middleware, authn.Middleware)
 		tickets.DownloadRoutes(r)
 	})
+	// The Networked Help Desk protocol: partners authenticate with the
+	// agreement's token, not a user's credentials.
+	r.Route("/sharing", func(r chi.Router) {
+		r.Use(a.Accounts.Middleware)
+		r.NotFound(httpx.NotFoundHandler)
+		r.MethodNotAllowed(httpx.MethodNotAllowedHandler)
+		share.NewProtocol(a.Sharing).Routes(r)
+	})
 	r.Route("/api/v2", func(r chi.Router) {
 		r.Use(httpx.APIHeaders, httpx.BodyLimit(a.Config.BodyLimit, map[string]int64{"/api/v2/uploads": a.Config.UploadLimit}), a.Accounts.Middleware,
 			auth.RateLimit(a.Limiter), authn.Middleware, auth.RequireSignedIn("/api/v2/users/me"))
@@ -236,6 +250,7 @@ func (a *App) routes() chi.Router {
 			view.NewAPI(a.Views),
 			macro.NewAPI(a.Macros),
 			webhook.NewAPI(a.Webhooks),
+			share.NewAPI(a.Sharing),
 		} {
 			room.Routes(r)
 		}

@@ -30,6 +30,7 @@ var rank = map[string]int{
 	"parley/internal/rule/view":     8,
 	"parley/internal/rule/macro":    8,
 	"parley/internal/rule/catalog":  8,
+	"parley/internal/share":         8,
 	"parley/internal/bench":         8,
 	"parley/internal/app":           9,
 	"parley/cmd":                    10,

@@ -14,13 +14,15 @@ import (
 	"parley/internal/rule/macro"
 	"parley/internal/rule/trigger"
 	"parley/internal/rule/view"
+	"parley/internal/share"
 	"parley/internal/ticket"
 	"parley/internal/webhook"
 )
 
-// wireRules builds the business-rule rooms and hooks them into ticket
-// writes: triggers first (they change the ticket), then webhooks' event
-// subscriptions (which must see what triggers changed).
+// wireRules builds the business-rule rooms and sharing and hooks them into
+// ticket writes: sharing's intake, triggers (they change the ticket), then
+// webhooks' event subscriptions and sharing's outbox (which must see what
+// triggers changed).
 func (a *App) wireRules() error {
 	cat := catalog.New(a.DB)
 	p := people{ticket.Users{U: a.Users}}
@@ -45,8 +47,21 @@ func (a *App) wireRules() error {
 	a.Triggers.SetNotifier(a.Mail)
 	a.Webhooks.SetRenderer(a.Mail)
 	a.Tickets.SetRenderer(a.Mail)
+	// Sharing: a ticket write first carries out sharing_agreement_ids (so
+	// rules see "sent to"), then rules run, then partners hear what changed.
+	a.Sharing, err = share.NewService(a.DB, a.Tickets, a.Users, a.Accounts, share.Options{Secret: a.secret, Allow: allow,
+		BaseDomain: a.Config.BaseDomain, Clock: a.Clock, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	a.Sharing.SetMailer(a.Mail)
+	a.Triggers.SetSharer(a.Sharing)
+	a.Tickets.SetMergeGuard(a.Sharing)
+	a.Accounts.OnRename(a.Sharing.Renamed)
+	a.Tickets.AddHook(a.Sharing.Intake())
 	a.Tickets.AddHook(a.Triggers)
 	a.Tickets.AddHook(a.Webhooks)
+	a.Tickets.AddHook(a.Sharing.Outbox())
 	return nil
 }
 

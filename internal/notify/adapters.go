@@ -83,6 +83,10 @@ func (x people) Agents(ctx context.Context, accountID int64) ([]int64, error) {
 	return x.users(ctx, accountID, user.Filter{Roles: []auth.Role{auth.RoleAgent, auth.RoleAdmin}})
 }
 
+func (x people) Admins(ctx context.Context, accountID int64) ([]int64, error) {
+	return x.users(ctx, accountID, user.Filter{Roles: []auth.Role{auth.RoleAdmin}})
+}
+
 func (x people) GroupName(ctx context.Context, accountID, groupID int64) (string, error) {
 	g, err := x.u.GetGroup(sys(ctx, accountID), groupID)
 	if errs.Is(err, errs.NotFound) {

@@ -61,6 +61,8 @@ type People interface {
 	GroupMembers(ctx context.Context, accountID, groupID int64) ([]int64, error)
 	// Agents lists the ids of the account's live agents and admins.
 	Agents(ctx context.Context, accountID int64) ([]int64, error)
+	// Admins lists the ids of the account's live admins.
+	Admins(ctx context.Context, accountID int64) ([]int64, error)
 	// GroupName and OrganizationName name a group and an organization
 	// ("" when unknown).
 	GroupName(ctx context.Context, accountID, groupID int64) (string, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -356,6 +357,35 @@ func fieldString(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// MailAdmins queues a notice about the account itself (not a ticket) to
+// every admin with an address, inside the caller's transaction: a partner
+// deactivated a sharing agreement, for example.
+func (s *Service) MailAdmins(ctx context.Context, accountID int64, subject, text string) error {
+	acct, err := s.deps.Accounts.AccountByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	ids, err := s.deps.People.Admins(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	from := (&mail.Address{Name: acct.Name, Address: s.SupportAddress(acct.Subdomain)}).String()
+	for _, id := range ids {
+		p, err := s.deps.People.Person(ctx, accountID, id)
+		if err != nil || p.Email == "" || p.Suspended || !validAddress(p.Email) {
+			continue
+		}
+		m := Message{From: from, To: (&mail.Address{Name: p.Name, Address: p.Email}).String(), Subject: subject,
+			Text: text, HTML: wrapHTML(html.EscapeString(text)), MessageID: s.newMessageID(acct, 0),
+			Headers: map[string]string{"Auto-Submitted": "auto-generated", "X-Parley-Account": acct.Subdomain}}
+		if err := s.deps.Queue.Enqueue(ctx, SendArgs{AccountID: acct.ID, UserID: p.ID, Message: m},
+			&river.InsertOpts{MaxAttempts: s.o.MaxAttempts}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Message is an outgoing mail as a job carries it.

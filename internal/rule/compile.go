@@ -18,11 +18,6 @@ type CompileOptions struct {
 	// CurrentUserID is who "current_user" is (the agent looking at a
 	// view); 0 or less is nobody.
 	CurrentUserID int64
-	// Sharing compiles received_from / sent_to (field) for one sharing
-	// agreement into a boolean expression over `tickets t` that is never
-	// NULL. The sharing issue provides it; nil means no ticket is shared,
-	// which is what Match says while Ticket.SharedFrom / SharedTo are empty.
-	Sharing func(field string, agreementID int64, args *[]any) string
 }
 
 // Compile turns view or automation conditions into one SQL boolean
@@ -204,10 +199,16 @@ func (c *compiler) positive(s *spec, fid int64, op string, v any) string {
 		return c.locale(n)
 	case vAgreement:
 		n, ok := id(v)
-		if !ok || c.o.Sharing == nil {
+		if !ok {
 			return sqlFalse
 		}
-		return c.o.Sharing(s.name, n, c.args)
+		// The ticket keeps the agreement it came through and the one it
+		// is shared out through (Ticket.SharedFrom / SharedTo).
+		col := "t.shared_from_agreement_id"
+		if s.name == "sent_to" {
+			col = "t.shared_to_agreement_id"
+		}
+		return "(" + col + " IS NOT NULL AND " + col + " = " + db.Arg(c.args, n) + ")"
 	case vText:
 		x, ok := str(v)
 		if !ok {

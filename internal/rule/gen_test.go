@@ -89,6 +89,12 @@ func genTickets(r *rand.Rand, n int) []genTicket {
 		if g.recipient != nil {
 			t.Recipient = *g.recipient
 		}
+		if n := int64(r.IntN(4)); n > 0 {
+			t.SharedFrom = []int64{n} // received through agreement n
+		}
+		if n := int64(r.IntN(4)); n > 0 {
+			t.SharedTo = []int64{n}
+		}
 		t.IsPublic = r.IntN(3) > 0
 		t.Satisfaction = pick(r, []string{"unoffered", "offered", "good", "bad"})
 		t.Reopens, t.Replies = r.IntN(3), r.IntN(3)
@@ -154,8 +160,8 @@ var genValues = map[string][]any{
 		"again)", "email", "on fire", "b and"},
 	"satisfaction_score": {"unoffered", "offered", "good", "bad", ""},
 	"locale_id":          {1, 2, "8", 16, 1176, "x"},
-	"received_from":      {1},
-	"sent_to":            {"2"},
+	"received_from":      {1, "2", 3, "x"},
+	"sent_to":            {"2", 1, 3},
 }
 
 var genFieldCondVals = []any{"abc", "12", "12.5", "0.25", "true", "false", true, false, "opt_a", "m1", "m2",

@@ -66,8 +66,22 @@ type Write struct {
 	Audit *Audit
 	// Via is the channel of this write.
 	Via Via
+	// SharingAgreementIDs is what the request asked the ticket to be
+	// shared through (unset: leave sharing as it is); the sharing room
+	// reads it.
+	SharingAgreementIDs opt.Opt[[]int64]
 
 	s *Service
+}
+
+// SetSharing records the agreements the ticket is received through (from)
+// and shared out through (to) on the ticket, in the write's transaction.
+func (w *Write) SetSharing(ctx context.Context, from, to *int64) error {
+	if err := w.s.SetSharing(ctx, w.Ticket.AccountID, w.Ticket.ID, from, to); err != nil {
+		return err
+	}
+	w.Ticket.SharedFromID, w.Ticket.SharedToID = from, to
+	return nil
 }
 
 // Apply makes a rule's changes part of this write, validated like an

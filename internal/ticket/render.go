@@ -64,7 +64,7 @@ func JSON(ctx context.Context, t Ticket) httpx.M {
 		"tags":                   t.Tags,
 		"custom_fields":          cf,
 		"satisfaction_rating":    sat,
-		"sharing_agreement_ids":  []int64{},
+		"sharing_agreement_ids":  t.SharingAgreementIDs(),
 		"custom_status_id":       t.CustomStatusID,
 		"fields":                 cf,
 		"followup_ids":           t.FollowupIDs,

@@ -132,6 +132,7 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	} else if in.Via.Has() {
 		t.Via = viaOf(in.Via.V)
 	}
+	t.SharedFromID = in.SharedFrom.Ptr()
 	if in.ViaFollowupSourceID.Has() {
 		src, err := s.ticketAny(ctx, a.AccountID, in.ViaFollowupSourceID.V)
 		if err != nil || src.Status != "closed" {
@@ -179,7 +180,7 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 		return out, au, err
 	}
 	return s.afterWrite(ctx, &Write{Actor: a, Create: true, Before: ch.before, Ticket: out, Comment: ch.comment,
-		Audit: &au, Via: t.Via})
+		Audit: &au, Via: t.Via, SharingAgreementIDs: in.SharingAgreementIDs})
 }
 
 // afterWrite runs the hooks over w and returns the ticket and audit as
@@ -336,7 +337,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	ch.after = t
 	diffs := s.diff(ch)
-	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 {
+	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 && !sharingChanges(cur, in) {
 		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil
 	}
@@ -363,7 +364,30 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	if err != nil || !o.hooks {
 		return out, au, err
 	}
-	return s.afterWrite(ctx, &Write{Actor: a, Before: cur, Ticket: out, Comment: ch.comment, Audit: &au, Via: via})
+	return s.afterWrite(ctx, &Write{Actor: a, Before: cur, Ticket: out, Comment: ch.comment, Audit: &au, Via: via,
+		SharingAgreementIDs: in.SharingAgreementIDs})
+}
+
+// sharingChanges reports whether in asks to share or unshare the ticket
+// (an update carrying only sharing_agreement_ids is still a write).
+func sharingChanges(cur Ticket, in Input) bool {
+	if !in.SharingAgreementIDs.Set {
+		return false
+	}
+	want := map[int64]bool{}
+	for _, id := range in.SharingAgreementIDs.V {
+		want[id] = true
+	}
+	have := cur.SharingAgreementIDs()
+	if len(want) != len(have) {
+		return true
+	}
+	for _, id := range have {
+		if !want[id] {
+			return true
+		}
+	}
+	return false
 }
 
 func copyFields(m map[int64]any) map[int64]any {

@@ -17,18 +17,18 @@ const ticketCols = `t.account_id, t.id, t.external_id, t.via_channel, t.via_sour
 	t.organization_id, t.group_id, t.forum_topic_id, t.problem_id, t.is_public, t.due_at, t.brand_id, t.ticket_form_id,
 	t.followup_source_id, t.satisfaction_score, t.created_at, t.updated_at, t.solved_at, t.deleted_at,
 	t.status_updated_at, t.assigned_at, t.initially_assigned_at, t.requester_updated_at, t.assignee_updated_at,
-	t.reopens, t.replies`
+	t.reopens, t.replies, t.shared_from_agreement_id, t.shared_to_agreement_id`
 
 func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
 	var t Ticket
 	var ext, typ, prio, recip sql.NullString
 	var src string
-	var asg, org, grp, topic, prob, brand, form, fup sql.NullInt64
+	var asg, org, grp, topic, prob, brand, form, fup, shFrom, shTo sql.NullInt64
 	var due, ca, ua, sa, da, su, asa, ia, ru, au db.Time
 	err := row.Scan(&t.AccountID, &t.ID, &ext, &t.Via.Channel, &src, &typ, &t.Subject, &t.RawSubject, &t.Description,
 		&prio, &t.Status, &t.CustomStatusID, &recip, &t.RequesterID, &t.SubmitterID, &asg, &org, &grp, &topic, &prob,
 		&t.IsPublic, &due, &brand, &form, &fup, &t.Satisfaction, &ca, &ua, &sa, &da,
-		&su, &asa, &ia, &ru, &au, &t.Reopens, &t.Replies)
+		&su, &asa, &ia, &ru, &au, &t.Reopens, &t.Replies, &shFrom, &shTo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, errs.NotFoundf("Not found")
 	}
@@ -39,6 +39,7 @@ func scanTicket(row interface{ Scan(...any) error }) (Ticket, error) {
 	t.ExternalID, t.Type, t.Priority, t.Recipient = strPtr(ext), strPtr(typ), strPtr(prio), strPtr(recip)
 	t.AssigneeID, t.OrganizationID, t.GroupID, t.ForumTopicID = intPtr(asg), intPtr(org), intPtr(grp), intPtr(topic)
 	t.ProblemID, t.BrandID, t.TicketFormID, t.FollowupSourceID = intPtr(prob), intPtr(brand), intPtr(form), intPtr(fup)
+	t.SharedFromID, t.SharedToID = intPtr(shFrom), intPtr(shTo)
 	t.DueAt, t.SolvedAt, t.DeletedAt = due.Ptr(), sa.Ptr(), da.Ptr()
 	t.CreatedAt, t.UpdatedAt = ca.T, ua.T
 	t.StatusUpdatedAt = su.T
@@ -258,15 +259,16 @@ func (s *Service) insertTicket(ctx context.Context, t Ticket) error {
 		subject, raw_subject, description, priority, status, custom_status_id, recipient, requester_id, submitter_id,
 		assignee_id, organization_id, group_id, forum_topic_id, problem_id, is_public, due_at, brand_id, ticket_form_id,
 		followup_source_id, satisfaction_score, created_at, updated_at, solved_at, deleted_at,
-		status_updated_at, assigned_at, initially_assigned_at, requester_updated_at, assignee_updated_at, reopens, replies)
+		status_updated_at, assigned_at, initially_assigned_at, requester_updated_at, assignee_updated_at, reopens, replies,
+		shared_from_agreement_id)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,NULL,
-		$30,$31,$32,$33,$34,$35,$36)`,
+		$30,$31,$32,$33,$34,$35,$36,$37)`,
 		t.AccountID, t.ID, t.ExternalID, t.Via.Channel, string(t.Via.Source), t.Type, t.Subject, t.RawSubject, t.Description,
 		t.Priority, t.Status, t.CustomStatusID, t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID,
 		t.GroupID, t.ForumTopicID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt), t.BrandID, t.TicketFormID,
 		t.FollowupSourceID, t.Satisfaction, t.CreatedAt, t.UpdatedAt, db.NullTime(t.SolvedAt),
 		t.StatusUpdatedAt, db.NullTime(t.AssignedAt), db.NullTime(t.InitiallyAssignedAt), db.NullTime(t.RequesterUpdatedAt),
-		db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies)
+		db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies, t.SharedFromID)
 	return db.Classify(err)
 }
 

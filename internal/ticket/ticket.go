@@ -94,6 +94,22 @@ type Ticket struct {
 	RequesterUpdatedAt  *time.Time
 	AssigneeUpdatedAt   *time.Time
 	Reopens, Replies    int
+	// SharedFromID is the sharing agreement this ticket was received
+	// through; SharedToID the one it is shared out through (seed 003: a
+	// ticket is shared with one account, and a received ticket may be
+	// shared on). The sharing room keeps them (Write.SetSharing).
+	SharedFromID, SharedToID *int64
+}
+
+// SharingAgreementIDs lists the agreements the ticket is shared through.
+func (t Ticket) SharingAgreementIDs() []int64 {
+	ids := []int64{}
+	for _, p := range []*int64{t.SharedFromID, t.SharedToID} {
+		if p != nil {
+			ids = append(ids, *p)
+		}
+	}
+	return ids
 }
 
 // Input is a ticket create or partial update, as the API sends it.
@@ -137,9 +153,12 @@ type Input struct {
 	Metadata            opt.Opt[map[string]any] `json:"metadata"`
 	MacroIDs            opt.Opt[[]int64]        `json:"macro_ids"`
 	SharingAgreementIDs opt.Opt[[]int64]        `json:"sharing_agreement_ids"`
-	CreatedAt           opt.Opt[string]         `json:"created_at"`
-	UpdatedAt           opt.Opt[string]         `json:"updated_at"`
-	SolvedAt            opt.Opt[string]         `json:"solved_at"`
+	// SharedFrom is the agreement a received ticket came through (set by
+	// the sharing room on create, so triggers see "received from").
+	SharedFrom opt.Opt[int64]  `json:"-"`
+	CreatedAt  opt.Opt[string] `json:"created_at"`
+	UpdatedAt  opt.Opt[string] `json:"updated_at"`
+	SolvedAt   opt.Opt[string] `json:"solved_at"`
 }
 
 // RequesterInput creates or finds the requester by email.

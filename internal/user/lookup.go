@@ -59,6 +59,31 @@ func (s *Service) EnsureEndUser(ctx context.Context, accountID int64, name, emai
 	return s.userByID(ctx, accountID, id)
 }
 
+// CreatePlaceholder makes the stand-in for a partner's person on a shared
+// ticket (seed 003): an end user with no email or phone, marked shared (and
+// shared_agent for the partner's staff), even when a user of the same name
+// exists. Placeholders cannot be deleted. It joins the caller's transaction.
+func (s *Service) CreatePlaceholder(ctx context.Context, accountID int64, name string, agent bool) (User, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "Shared user"
+	}
+	if r := []rune(name); len(r) > 255 {
+		name = string(r[:255])
+	}
+	var id int64
+	err := s.d.InTx(ctx, func(ctx context.Context) error {
+		sys := auth.Actor{AccountID: accountID, Role: auth.RoleAdmin, Method: "system"}
+		var err error
+		id, err = s.createUser(ctx, sys, Input{Name: opt.Of(name), Shared: opt.Of(true), SharedAgent: opt.Of(agent)})
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.userByID(ctx, accountID, id)
+}
+
 // GroupMember reports whether a live group exists and, for userID > 0,
 // whether the user belongs to it.
 func (s *Service) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {

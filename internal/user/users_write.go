@@ -34,7 +34,7 @@ func (s *Service) CreateUser(ctx context.Context, in Input) (User, error) {
 // createUser runs inside a transaction; it validates everything before
 // writing anything.
 func (s *Service) createUser(ctx context.Context, a auth.Actor, in Input) (int64, error) {
-	in = nullZeroIDs(in)
+	in = nullZeroIDs(systemOnly(a, in))
 	role := auth.Role(in.Role.Or(string(auth.RoleEndUser)))
 	var v errs.Validation
 	if !role.Valid() {
@@ -372,6 +372,15 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in Input) (User, err
 }
 
 // nullZeroIDs reads optional ids sent as 0 as "none".
+// systemOnly drops what only Parley itself sets: whether a user is a
+// ticket-sharing placeholder (API clients read shared and shared_agent).
+func systemOnly(a auth.Actor, in Input) Input {
+	if a.Method != "system" {
+		in.Shared, in.SharedAgent = opt.Opt[bool]{}, opt.Opt[bool]{}
+	}
+	return in
+}
+
 func nullZeroIDs(in Input) Input {
 	in.OrganizationID = opt.NullZero(in.OrganizationID)
 	in.DefaultGroupID = opt.NullZero(in.DefaultGroupID)
@@ -380,7 +389,7 @@ func nullZeroIDs(in Input) Input {
 }
 
 func (s *Service) updateUser(ctx context.Context, a auth.Actor, id int64, in Input) error {
-	in = nullZeroIDs(in)
+	in = nullZeroIDs(systemOnly(a, in))
 	u, err := s.userByID(ctx, a.AccountID, id)
 	if err != nil {
 		return err
@@ -633,6 +642,9 @@ func (s *Service) deleteUser(ctx context.Context, a auth.Actor, id int64) error 
 	}
 	if u.ID == a.UserID {
 		return errs.Invalidf("base", "InvalidValue", "You cannot delete yourself")
+	}
+	if u.Shared {
+		return errs.Invalidf("base", "InvalidValue", "Users created by ticket sharing cannot be deleted")
 	}
 	now := s.now()
 	c := s.d.Conn(ctx)

@@ -115,6 +115,7 @@ type fixture struct {
 	TriggerCategory                     int64 // rendered as a string in JSON
 	Automation, View, Macro             int64
 	Webhook, Invocation                 string // ULIDs; Invocation is a delivered call of Webhook
+	Agreement                           int64  // an outbound sharing agreement with the other tenant
 	AllUserIDs                          []int64
 	userFieldKey, orgFieldKey, tagLabel string
 }
@@ -153,6 +154,8 @@ func (f fixture) param(pattern, name string) (string, bool) {
 			return n(f.Automation)
 		case under("webhooks"):
 			return f.Webhook, true
+		case under("sharing_agreements"):
+			return n(f.Agreement)
 		}
 	case "iid":
 		switch {
@@ -577,6 +580,29 @@ func seedRules(t *testing.T, s *apptest.Server, f *fixture, hookURL string) {
 	}
 }
 
+// seedSharing has each tenant invite the other (both agreements pending),
+// and waits until each invitation has arrived.
+func seedSharing(t *testing.T, s *apptest.Server, a, b *fixture) {
+	t.Helper()
+	for _, x := range []struct{ from, to *fixture }{{a, b}, {b, a}} {
+		x.from.Agreement = num(t, obj(t, must(t, s, x.from.T, 201, "POST", "/api/v2/sharing_agreements.json",
+			map[string]any{"sharing_agreement": map[string]any{"remote_subdomain": x.to.T.Subdomain}}), "sharing_agreement"), "id")
+	}
+	for _, f := range []*fixture{a, b} {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			list, _ := must(t, s, f.T, 200, "GET", "/api/v2/sharing_agreements.json", nil)["sharing_agreements"].([]any)
+			if len(list) == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has sharing agreements %v; want its own and the other tenant's invitation", f.T.Subdomain, list)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
 // snapshot reads everything a tenant's owner can list, as canonical JSON
 // per path. withJobs includes the job status list.
 func snapshot(t *testing.T, s *apptest.Server, f fixture, withJobs bool) map[string]string {
@@ -590,6 +616,7 @@ func snapshot(t *testing.T, s *apptest.Server, f fixture, withJobs bool) map[str
 		"/api/v2/ticket_forms.json", "/api/v2/satisfaction_ratings.json",
 		"/api/v2/triggers.json?per_page=100", "/api/v2/trigger_categories.json", "/api/v2/automations.json?per_page=100",
 		"/api/v2/views.json?per_page=100", "/api/v2/macros.json?per_page=100", "/api/v2/webhooks.json",
+		"/api/v2/sharing_agreements.json", fmt.Sprintf("/api/v2/sharing_agreements/%d.json", f.Agreement),
 		fmt.Sprintf("/api/v2/triggers/%d/revisions.json", f.Trigger),
 		fmt.Sprintf("/api/v2/views/%d.json", f.View), fmt.Sprintf("/api/v2/macros/%d.json", f.Macro),
 		"/api/v2/webhooks/" + f.Webhook + "/signing_secret.json", "/api/v2/webhooks/" + f.Webhook + "/invocations.json",
@@ -681,6 +708,7 @@ func TestTenantIsolation(t *testing.T) {
 		routes := apiRoutes(t, s)
 		a := seed(t, s, s.Default, 5, hook.URL) // A's ticket numbers start past all of B's (B makes 4)
 		b := seed(t, s, s.NewTenant(t, "beta"), 0, hook.URL)
+		seedSharing(t, s, &a, &b)
 		// A foreign id equal to one of B's own ids would address B's record
 		// and prove nothing (ticket numbers, for one, restart per account).
 		for _, r := range routes {
@@ -953,6 +981,7 @@ func foreignIDsInQueryAndBody(t *testing.T, s *apptest.Server, a, b fixture) {
 		{method: "PUT", path: fmt.Sprintf("/api/v2/tickets/%d.json", b.Ticket), body: m("ticket", map[string]any{"custom_status_id": a.Status}), status: 422, field: "custom_status_id"},
 		{method: "PUT", path: fmt.Sprintf("/api/v2/tickets/%d.json", b.Ticket), body: m("ticket", map[string]any{"custom_fields": []any{map[string]any{"id": a.TicketField, "value": "iso_one_" + a.T.Subdomain}}}), status: 422, field: "custom_fields"},
 		{method: "PUT", path: fmt.Sprintf("/api/v2/tickets/%d.json", b.Ticket), body: m("ticket", map[string]any{"comment": map[string]any{"body": "x", "uploads": []string{a.UploadToken}}}), status: 422},
+		{method: "PUT", path: fmt.Sprintf("/api/v2/tickets/%d.json", b.Ticket), body: m("ticket", map[string]any{"sharing_agreement_ids": []int64{a.Agreement}}), status: 422, field: "sharing_agreement_ids"},
 		{method: "PUT", path: "/api/v2/ticket_fields/reorder.json", body: map[string]any{"ticket_field_ids": []int64{a.TicketField}}, status: 404, also: []int{422}},
 		{method: "PUT", path: "/api/v2/custom_status/default.json", body: map[string]any{"ids": fmt.Sprint(a.Status)}, status: 422},
 		{method: "POST", path: fmt.Sprintf("/api/v2/user_fields/%d/options.json", b.UserField), body: m("custom_field_option", map[string]any{"id": a.UserFieldOption, "name": "X", "value": "x"}), status: 404},

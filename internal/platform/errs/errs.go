@@ -35,6 +35,9 @@ const (
 	RateLimited
 	// Unavailable means a dependency is down (503).
 	Unavailable
+	// PreconditionFailed is a request whose stated precondition does not
+	// hold, such as an unsupported protocol version header (412).
+	PreconditionFailed
 )
 
 func (k Kind) String() string {
@@ -57,6 +60,8 @@ func (k Kind) String() string {
 		return "rate_limited"
 	case Unavailable:
 		return "unavailable"
+	case PreconditionFailed:
+		return "precondition_failed"
 	}
 	return "internal"
 }

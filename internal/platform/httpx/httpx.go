@@ -85,6 +85,8 @@ func statusOf(k errs.Kind) int {
 		return http.StatusTooManyRequests
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
+	case errs.PreconditionFailed:
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }
@@ -155,6 +157,8 @@ func defaultCode(k errs.Kind) string {
 		return "TooManyRequests"
 	case errs.Unavailable:
 		return "Unavailable"
+	case errs.PreconditionFailed:
+		return "PreconditionFailed"
 	}
 	return "BadRequest"
 }
@@ -173,6 +177,8 @@ func defaultDesc(k errs.Kind) string {
 		return "Rate limit exceeded"
 	case errs.Unavailable:
 		return "Service temporarily unavailable"
+	case errs.PreconditionFailed:
+		return "Precondition failed"
 	}
 	return "Bad request"
 }

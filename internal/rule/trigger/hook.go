@@ -316,6 +316,12 @@ func (s *Service) ruleTicket(ctx context.Context, t ticket.Ticket, f *facts) (ru
 		AssignedAt: t.AssignedAt, RequesterUpdatedAt: t.RequesterUpdatedAt, AssigneeUpdatedAt: t.AssigneeUpdatedAt,
 		DueAt: t.DueAt, SolvedAt: t.SolvedAt,
 	}
+	if t.SharedFromID != nil {
+		rt.SharedFrom = []int64{*t.SharedFromID}
+	}
+	if t.SharedToID != nil {
+		rt.SharedTo = []int64{*t.SharedToID}
+	}
 	if t.ID == 0 && t.AccountID == 0 {
 		return rt, nil
 	}
