@@ -50,7 +50,7 @@ func (a *App) wireRules() error {
 	// Sharing: a ticket write first carries out sharing_agreement_ids (so
 	// rules see "sent to"), then rules run, then partners hear what changed.
 	a.Sharing, err = share.NewService(a.DB, a.Tickets, a.Users, a.Accounts, share.Options{Secret: a.secret, Allow: allow,
-		BaseDomain: a.Config.BaseDomain, Clock: a.Clock, Log: a.Log})
+		BaseDomain: a.Config.BaseDomain, Clock: a.Clock, Log: a.Log, RetryBase: a.Config.SharingRetry})
 	if err != nil {
 		return err
 	}

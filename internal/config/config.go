@@ -76,6 +76,9 @@ type Config struct {
 	// though they are private or loopback (the SSRF guard refuses them
 	// otherwise).
 	WebhookAllow []string
+	// SharingRetry is the first wait before a failed delivery to a
+	// sharing partner is tried again; it doubles up to five minutes.
+	SharingRetry time.Duration
 }
 
 // Default returns the built-in defaults.
@@ -97,6 +100,7 @@ func Default() Config {
 		PasswordMemoryKiB: 19 * 1024,
 		PasswordTime:      2,
 		SMTPTLS:           "opportunistic",
+		SharingRetry:      2 * time.Second,
 	}
 }
 
@@ -150,6 +154,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("PARLEY_MAIL_DOMAIN", &c.MailDomain)
 	if v := getenv("PARLEY_WEBHOOK_ALLOW"); v != "" {
 		c.WebhookAllow = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	if v := getenv("PARLEY_SHARING_RETRY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("PARLEY_SHARING_RETRY: %q is not a positive duration (2s, 500ms)", v))
+		} else {
+			c.SharingRetry = d
+		}
 	}
 	boolean("PARLEY_DEMO", &c.Demo)
 	boolean("PARLEY_TRUST_PROXY", &c.TrustProxy)

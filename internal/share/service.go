@@ -74,9 +74,9 @@ type Options struct {
 	Log        *slog.Logger
 	// Timeout bounds one request to a partner (15 s when zero).
 	Timeout time.Duration
-	// Backoff is the wait before delivery retry n (n >= 1); nil doubles
-	// from 2 s up to 5 minutes.
-	Backoff func(n int) time.Duration
+	// RetryBase is the wait before the first delivery retry; later waits
+	// double up to five minutes (2 s when zero).
+	RetryBase time.Duration
 }
 
 // Service holds the sharing rules.
@@ -112,15 +112,14 @@ func NewService(d *db.DB, t Tickets, p People, a Accounts, o Options) (*Service,
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
 	}
-	if o.Backoff == nil {
-		o.Backoff = func(n int) time.Duration {
-			d := 2 * time.Second << min(n-1, 10)
-			return min(d, 5*time.Minute)
-		}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 2 * time.Second
 	}
+	base := o.RetryBase
+	backoff := func(n int) time.Duration { return min(base<<min(max(n-1, 0), 12), 5*time.Minute) }
 	g := netguard.New(o.Allow)
 	return &Service{d: d, clock: o.Clock, log: o.Log, box: box, guard: g, client: g.Client(o.Timeout),
-		base: strings.ToLower(o.BaseDomain), backoff: o.Backoff, tickets: t, people: p, accounts: a}, nil
+		base: strings.ToLower(o.BaseDomain), backoff: backoff, tickets: t, people: p, accounts: a}, nil
 }
 
 // SetQueue connects the job queue (deliveries are jobs).

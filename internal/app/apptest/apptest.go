@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,6 +59,8 @@ type Server struct {
 	// SMTPAddr is where inbound mail is accepted (WithSMTPListen).
 	SMTPAddr string
 	srv      *httptest.Server
+	cfg      config.Config
+	log      *slog.Logger
 }
 
 // Option adjusts the configuration before start.
@@ -74,6 +77,10 @@ func WithSMTPRelay(addr string) Option {
 // WithSMTPListen accepts inbound mail on a random loopback port
 // (Server.SMTPAddr says which).
 func WithSMTPListen() Option { return func(c *config.Config) { c.SMTPListen = "127.0.0.1:0" } }
+
+// WithSharingRetry sets the first wait before a failed delivery to a
+// sharing partner is retried.
+func WithSharingRetry(d time.Duration) Option { return func(c *config.Config) { c.SharingRetry = d } }
 
 // WithWebhookAllow lets webhooks reach the given hosts or CIDRs (test
 // receivers listen on loopback, which the SSRF guard refuses otherwise).
@@ -116,8 +123,25 @@ func Start(t testing.TB, d db.Dialect, opts ...Option) *Server {
 		logw = os.Stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := &Server{Dialect: d, cfg: cfg, log: log}
+	login := s.boot(t, nil)
+	s.URL = s.srv.URL
+	s.Default = Tenant{Subdomain: login.Account.Subdomain, Host: login.Account.Subdomain + "." + BaseDomain,
+		AccountID: login.Account.ID, OwnerID: login.OwnerID, Email: login.Email, Password: login.Password, Token: login.Token}
+	t.Cleanup(func() {
+		if err := s.shutdown(); err != nil {
+			t.Errorf("apptest: close: %v", err)
+		}
+	})
+	return s
+}
+
+// boot starts the app and serves it, on ln when given (a restart on the
+// same address) or a fresh loopback port.
+func (s *Server) boot(t testing.TB, ln net.Listener) app.Login {
+	t.Helper()
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	a, err := app.New(ctx, s.cfg, app.Options{Log: s.log})
 	if err != nil {
 		t.Fatalf("apptest: start app: %v", err)
 	}
@@ -130,17 +154,51 @@ func Start(t testing.TB, d db.Dialect, opts ...Option) *Server {
 		a.Close()
 		t.Fatalf("apptest: background: %v", err)
 	}
-	srv := httptest.NewServer(a.Router())
-	s := &Server{App: a, URL: srv.URL, Dialect: d, srv: srv, SMTPAddr: a.SMTPAddr()}
-	s.Default = Tenant{Subdomain: login.Account.Subdomain, Host: login.Account.Subdomain + "." + BaseDomain,
-		AccountID: login.Account.ID, OwnerID: login.OwnerID, Email: login.Email, Password: login.Password, Token: login.Token}
-	t.Cleanup(func() {
-		srv.Close()
-		if err := a.Close(); err != nil {
-			t.Errorf("apptest: close: %v", err)
+	srv := httptest.NewUnstartedServer(a.Router())
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
+	s.App, s.srv, s.SMTPAddr = a, srv, a.SMTPAddr()
+	return login
+}
+
+func (s *Server) shutdown() error {
+	if s.srv == nil {
+		return nil
+	}
+	s.srv.Close()
+	err := s.App.Close()
+	s.srv, s.App = nil, nil
+	return err
+}
+
+// Stop shuts the server down (an outage); Restart brings it back.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if err := s.shutdown(); err != nil {
+		t.Fatalf("apptest: stop: %v", err)
+	}
+}
+
+// Restart starts a stopped server again on the same address, database and
+// data directory.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	addr := strings.TrimPrefix(s.URL, "http://")
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
 		}
-	})
-	return s
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("apptest: listen again on %s: %v", addr, err)
+	}
+	s.boot(t, ln)
 }
 
 // NewTenant creates another account on the server.
