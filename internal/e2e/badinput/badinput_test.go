@@ -32,6 +32,12 @@ type fx struct {
 	trigger, automation, category int64
 	view, macro                   int64
 	webhook                       string
+	// Sharing (see setupSharing): an accepted outbound agreement with the
+	// account "partner", a pending one, and the uuid and token of the
+	// partner's inbound side.
+	agreement, pendingAgreement int64
+	partnerHost                 string
+	inboundUUID, inboundToken   string
 }
 
 func basic(email, secret string) string {
@@ -103,6 +109,7 @@ func setup(t *testing.T, s *apptest.Server) fx {
 	mustDo(t, s, tn, 201, "POST", "/api/v2/organization_fields.json",
 		map[string]any{"organization_field": map[string]any{"key": "o_integer", "type": "integer", "title": "Seats"}})
 	setupRules(t, s, &f)
+	setupSharing(t, s, &f)
 	return f
 }
 
@@ -146,7 +153,7 @@ func fingerprint(t *testing.T, s *apptest.Server) string {
 	var b strings.Builder
 	for _, tbl := range []string{"accounts", "users", "user_identities", "organizations", "organization_memberships",
 		"groups", "group_memberships", "custom_field_defs", "api_tokens", "job_statuses", "tickets", "ticket_fields",
-		"custom_statuses", "trigger_categories", "triggers", "views", "macros", "webhooks"} {
+		"custom_statuses", "trigger_categories", "triggers", "views", "macros", "webhooks", "sharing_agreements", "ticket_shares"} {
 		var n int64
 		var last *string
 		if err := c.QueryRowContext(ctx, `SELECT count(*), CAST(max(updated_at) AS TEXT) FROM `+tbl).Scan(&n, &last); err != nil {
@@ -160,7 +167,8 @@ func fingerprint(t *testing.T, s *apptest.Server) string {
 	}
 	for _, tbl := range []string{"user_tags", "organization_tags", "organization_domains", "custom_field_options",
 		"ticket_tags", "ticket_comments", "ticket_audits", "trigger_revisions", "rule_restrictions", "rule_usage",
-		"macro_usage", "webhook_events", "webhook_invocations", "webhook_attempts"} {
+		"macro_usage", "webhook_events", "webhook_invocations", "webhook_attempts", "sharing_outbox", "sharing_actors",
+		"sharing_comments"} {
 		var n int64
 		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl).Scan(&n); err != nil {
 			t.Fatalf("fingerprint %s: %v", tbl, err)
@@ -273,6 +281,7 @@ type tc struct {
 	body         any    // string and []byte are sent raw
 	auth         string // "" = owner token; "none" = no header; else the header value
 	host         string // "" = the default tenant
+	header       http.Header
 	status       int
 	// also lists further acceptable statuses, only where the right fix
 	// may reasonably pick either (each still in the Zendesk error shape).
@@ -641,7 +650,8 @@ func cases(f fx) []tc {
 		tc{name: "NUL in token description", method: "POST", path: "/api/v2/api_tokens.json", body: `{"api_token":{"description":"` + nul + `"}}`, status: 422, also: []int{400}, want: anyError},
 		tc{name: "NUL in account name", method: "PUT", path: "/api/v2/account.json", body: `{"account":{"name":"` + nul + `"}}`, status: 422, also: []int{400}, want: anyError},
 	)
-	return append(out, ruleCases(f)...)
+	out = append(out, ruleCases(f)...)
+	return append(out, sharingCases(f)...)
 }
 
 // anyError accepts any Zendesk error shape (and a plain 200 list for the
@@ -679,7 +689,7 @@ func TestBadInput(t *testing.T) {
 				host = f.tn.Host
 			}
 			before := fingerprint(t, s)
-			res := s.Do(t, apptest.Request{Method: c.method, Path: c.path, Host: host, Auth: auth, Body: c.body})
+			res := s.Do(t, apptest.Request{Method: c.method, Path: c.path, Host: host, Auth: auth, Body: c.body, Header: c.header})
 			after := fingerprint(t, s)
 			label := fmt.Sprintf("%s [%s %s]", c.name, c.method, trim(c.path))
 			if res.Status >= 500 {
