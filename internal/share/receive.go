@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"math"
 	"strings"
 
 	"parley/internal/auth"
@@ -439,8 +438,10 @@ func typeFamily(t string) string {
 	return t
 }
 
-// compatible checks a partner's value against our field; typ is the
-// partner's field type ("" when it sent a bare value).
+// compatible checks a partner's value against our field: the partner's
+// type (typ; "" when it sent a bare value) must be of the same family,
+// and the value must pass our field's own validation (options, patterns,
+// number formats), as any write would.
 func compatible(f ticket.Field, typ string, val any) (any, bool) {
 	if typ != "" && typeFamily(typ) != typeFamily(f.Type) {
 		return nil, false
@@ -448,45 +449,14 @@ func compatible(f ticket.Field, typ string, val any) (any, bool) {
 	if val == nil {
 		return nil, true
 	}
-	switch typeFamily(f.Type) {
-	case "text", "date":
-		s, ok := val.(string)
-		return s, ok
-	case "number":
-		n, ok := val.(float64)
-		if !ok {
-			return nil, false
-		}
-		if f.Type == "integer" && n != math.Trunc(n) {
-			return nil, false
-		}
-		return n, true
-	case "checkbox":
-		b, ok := val.(bool)
-		return b, ok
-	case "dropdown":
-		s, ok := val.(string)
-		return s, ok && hasOption(f, s)
-	case "multiselect":
-		list, ok := val.([]any)
-		if !ok {
-			return nil, false
-		}
-		for _, x := range list {
-			if s, ok := x.(string); !ok || !hasOption(f, s) {
-				return nil, false
-			}
-		}
-		return list, true
-	}
-	return nil, false
-}
-
-func hasOption(f ticket.Field, tag string) bool {
-	for _, o := range f.Options {
-		if o.Value == tag {
-			return true
+	if f.Type == "integer" {
+		if s, ok := val.(string); ok && strings.Contains(s, ".") {
+			return nil, false // "2.5" is no integer, whatever a parser rounds
 		}
 	}
-	return false
+	out, ok := f.Check(val)
+	if !ok || out == nil {
+		return nil, false
+	}
+	return val, true
 }

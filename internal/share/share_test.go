@@ -140,3 +140,28 @@ func TestHumanTagChanges(t *testing.T) {
 		t.Errorf("humanTagChanges = +%v -%v; want +[b] -[old]", added, removed)
 	}
 }
+
+// Numbers are stored as strings ("42"): a partner's value in either form
+// fits a number field of ours, and patterns are checked as any write does.
+func TestCompatibleNumbersAndPatterns(t *testing.T) {
+	pattern := `^\d+$`
+	cases := []struct {
+		f   ticket.Field
+		typ string
+		val any
+		ok  bool
+	}{
+		{ticket.Field{Type: "integer"}, "integer", "42", true},
+		{ticket.Field{Type: "integer"}, "integer", "2.5", false},
+		{ticket.Field{Type: "decimal"}, "decimal", "2.5", true},
+		{ticket.Field{Type: "decimal"}, "integer", "42", true},
+		{ticket.Field{Type: "integer"}, "integer", "forty", false},
+		{ticket.Field{Type: "regexp", RegexpForValidation: &pattern}, "text", "123", true},
+		{ticket.Field{Type: "regexp", RegexpForValidation: &pattern}, "text", "abc", false},
+	}
+	for _, c := range cases {
+		if _, ok := compatible(c.f, c.typ, c.val); ok != c.ok {
+			t.Errorf("compatible(%s, %q, %v) = %v; want %v", c.f.Type, c.typ, c.val, ok, c.ok)
+		}
+	}
+}

@@ -176,6 +176,14 @@ func (s *Service) record(ctx context.Context, a auth.Actor, ch *change, via Via,
 		if err := s.attach(ctx, a.AccountID, cm.TicketID, cm.ID, ch.uploads); err != nil {
 			return Audit{}, err
 		}
+		if len(ch.uploads) > 0 {
+			// Hooks (sharing, webhooks) see the comment as stored.
+			atts, err := s.commentAttachments(ctx, a.AccountID, []int64{cm.ID})
+			if err != nil {
+				return Audit{}, err
+			}
+			cm.Attachments = atts[cm.ID]
+		}
 		au.Events = append(au.Events, Event{Type: "Comment", CommentID: cm.ID})
 	}
 	kind := "Change"

@@ -56,6 +56,13 @@ type Field struct {
 // System reports whether f is a built-in field.
 func (f Field) System() bool { return !f.Removable }
 
+// Check validates a value for f as a ticket write would, returning the
+// value to store; false when it does not fit (sharing skips such values).
+func (f Field) Check(v any) (any, bool) {
+	out, msg := customfield.Validate(f.def(), v)
+	return out, msg == ""
+}
+
 // def is the validation view of f.
 func (f Field) def() customfield.Def {
 	d := customfield.Def{Type: f.Type, Regexp: f.RegexpForValidation}
