@@ -23,6 +23,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"parley/internal/account"
+	"parley/internal/adminui"
+	"parley/internal/agentui"
 	"parley/internal/auth"
 	"parley/internal/bulk"
 	"parley/internal/config"
@@ -40,6 +42,7 @@ import (
 	"parley/internal/share"
 	"parley/internal/ticket"
 	"parley/internal/user"
+	"parley/internal/web"
 	"parley/internal/webhook"
 	"parley/migrations"
 )
@@ -225,6 +228,16 @@ func (a *App) routes() chi.Router {
 	r.Group(func(r chi.Router) {
 		r.Use(a.Accounts.Middleware, authn.Middleware)
 		tickets.DownloadRoutes(r)
+	})
+	// The HTML surfaces: browser sessions (cookie + CSRF token) instead of
+	// API credentials.
+	sessions := auth.NewSessions(a.DB, a.Clock, a.Users)
+	r.Handle("/static/*", web.Static())
+	r.Group(func(r chi.Router) {
+		r.Use(a.Accounts.Middleware, sessions.Middleware, auth.CSRF)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
+		agentui.New(sessions, a.Users, a.Mail, a.Views, a.DB.InTx).Routes(r)
+		adminui.New(a.Sharing, a.Accounts).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
 	// agreement's token, not a user's credentials.

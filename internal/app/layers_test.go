@@ -32,8 +32,11 @@ var rank = map[string]int{
 	"parley/internal/rule/catalog":  8,
 	"parley/internal/share":         8,
 	"parley/internal/bench":         8,
-	"parley/internal/app":           9,
-	"parley/cmd":                    10,
+	"parley/internal/web":           2,
+	"parley/internal/agentui":       9,
+	"parley/internal/adminui":       9,
+	"parley/internal/app":           10,
+	"parley/cmd":                    11,
 }
 
 func layerOf(pkg string) (string, int, bool) {

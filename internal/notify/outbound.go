@@ -363,11 +363,21 @@ func fieldString(v any) string {
 // every admin with an address, inside the caller's transaction: a partner
 // deactivated a sharing agreement, for example.
 func (s *Service) MailAdmins(ctx context.Context, accountID int64, subject, text string) error {
-	acct, err := s.deps.Accounts.AccountByID(ctx, accountID)
+	ids, err := s.deps.People.Admins(ctx, accountID)
 	if err != nil {
 		return err
 	}
-	ids, err := s.deps.People.Admins(ctx, accountID)
+	return s.mailPeople(ctx, accountID, ids, subject, text)
+}
+
+// MailUser queues a message to one user (a password reset link), inside
+// the caller's transaction; a user without an address gets nothing.
+func (s *Service) MailUser(ctx context.Context, accountID, userID int64, subject, text string) error {
+	return s.mailPeople(ctx, accountID, []int64{userID}, subject, text)
+}
+
+func (s *Service) mailPeople(ctx context.Context, accountID int64, ids []int64, subject, text string) error {
+	acct, err := s.deps.Accounts.AccountByID(ctx, accountID)
 	if err != nil {
 		return err
 	}

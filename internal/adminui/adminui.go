@@ -1,0 +1,174 @@
+// Package adminui is the admin center in the browser. Today it has the
+// ticket sharing page (seed 003): every agreement with its status and
+// terms, invitations, accept, decline and deactivate, and declining all
+// invitations. Each page acts through the same services as the API, so
+// permissions and validation are the API's.
+package adminui
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"parley/internal/account"
+	"parley/internal/auth"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/httpx"
+	"parley/internal/share"
+	"parley/internal/web"
+)
+
+// Sharing is the sharing room as the admin center uses it.
+type Sharing interface {
+	List(ctx context.Context) ([]share.Agreement, error)
+	Create(ctx context.Context, in share.CreateInput) (share.Agreement, error)
+	SetStatus(ctx context.Context, id int64, status string) (share.Agreement, error)
+}
+
+// Accounts reads and changes the admin's account settings.
+type Accounts interface {
+	Current(ctx context.Context) (account.Account, error)
+	Update(ctx context.Context, p account.Patch) (account.Account, error)
+}
+
+// Pages serves /admin.
+type Pages struct {
+	sharing  Sharing
+	accounts Accounts
+}
+
+// New builds the admin center.
+func New(s Sharing, a Accounts) *Pages { return &Pages{sharing: s, accounts: a} }
+
+// Routes registers the pages (the caller adds tenant, session and CSRF
+// middleware).
+func (h *Pages) Routes(r chi.Router) {
+	r.Get("/admin", web.H(h.home))
+	r.Get("/admin/sharing", web.H(h.sharingPage))
+	r.Post("/admin/sharing/invitations", web.H(h.invite))
+	r.Post("/admin/sharing/{id}/status", web.H(h.setStatus))
+	r.Post("/admin/sharing/settings", web.H(h.settings))
+}
+
+func admin(ctx context.Context) error {
+	_, err := auth.RequireAdmin(ctx)
+	return err
+}
+
+func (h *Pages) home(w http.ResponseWriter, r *http.Request) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	web.Render(w, r, http.StatusOK, Home(web.NewPage(r, "Admin center", "admin")))
+	return nil
+}
+
+// sharingView is what the sharing page shows.
+type sharingView struct {
+	Agreements  []share.Agreement
+	DeclineAll  bool
+	Form        inviteForm
+	FormProblem string
+}
+
+// inviteForm keeps what the admin typed when an invitation is refused.
+type inviteForm struct {
+	Kind, Subdomain, URL, Comments, Tags, Fields string
+	Parley                                       bool
+}
+
+func (h *Pages) sharingPage(w http.ResponseWriter, r *http.Request) error {
+	return h.renderSharing(w, r, http.StatusOK, inviteForm{Kind: "account", Comments: "public", Tags: "no", Fields: "no"}, "")
+}
+
+func (h *Pages) renderSharing(w http.ResponseWriter, r *http.Request, status int, f inviteForm, problem string) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	ags, err := h.sharing.List(r.Context())
+	if err != nil {
+		return err
+	}
+	acct, err := h.accounts.Current(r.Context())
+	if err != nil {
+		return err
+	}
+	shown := ags[:0:0]
+	for _, a := range ags {
+		if !a.AutoDeclined {
+			shown = append(shown, a)
+		}
+	}
+	p := web.NewPage(r, "Ticket sharing", "admin")
+	web.Render(w, r, status, SharingPage(p, sharingView{Agreements: shown,
+		DeclineAll: acct.Settings.TicketSharing.DeclineInvitations, Form: f, FormProblem: problem}))
+	return nil
+}
+
+func (h *Pages) invite(w http.ResponseWriter, r *http.Request) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	f := inviteForm{Kind: r.PostFormValue("kind"), Subdomain: r.PostFormValue("remote_subdomain"),
+		URL: r.PostFormValue("remote_url"), Comments: r.PostFormValue("comments"), Tags: r.PostFormValue("sync_tags"),
+		Fields: r.PostFormValue("sync_custom_fields"), Parley: r.PostFormValue("partner_parley") == "on"}
+	in := share.CreateInput{Terms: share.Terms{AllowsPublicComments: f.Comments != "private", SyncTags: f.Tags == "yes",
+		SyncCustomFields: f.Fields == "yes"}, LocalURL: strings.TrimSuffix(httpx.BaseURL(r.Context()), "/") + "/sharing"}
+	if f.Kind == "url" {
+		in.RemoteURL = f.URL
+		if f.Parley {
+			in.PartnerName = "parley"
+		}
+	} else {
+		in.RemoteSubdomain = f.Subdomain
+	}
+	a, err := h.sharing.Create(r.Context(), in)
+	if errs.Is(err, errs.Invalid) {
+		return h.renderSharing(w, r, http.StatusUnprocessableEntity, f, web.Message(err))
+	}
+	if err != nil {
+		return err
+	}
+	web.Notice(w, r, "/admin/sharing", "Invitation sent to "+a.Name+".")
+	return nil
+}
+
+func (h *Pages) setStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		return errs.NotFoundf("Not found")
+	}
+	status := r.PostFormValue("status")
+	a, err := h.sharing.SetStatus(r.Context(), id, status)
+	if errs.Is(err, errs.Invalid) {
+		return h.renderSharing(w, r, http.StatusUnprocessableEntity, inviteForm{Kind: "account", Comments: "public",
+			Tags: "no", Fields: "no"}, web.Message(err))
+	}
+	if err != nil {
+		return err
+	}
+	done := map[string]string{share.StatusAccepted: "accepted", share.StatusDeclined: "declined",
+		share.StatusInactive: "deactivated"}[a.Status]
+	web.Notice(w, r, "/admin/sharing", "The agreement with "+a.Name+" is "+done+".")
+	return nil
+}
+
+func (h *Pages) settings(w http.ResponseWriter, r *http.Request) error {
+	decline := r.PostFormValue("decline_invitations") == "on"
+	_, err := h.accounts.Update(r.Context(), account.Patch{Settings: func(st *account.Settings) error {
+		st.TicketSharing.DeclineInvitations = decline
+		return nil
+	}})
+	if err != nil {
+		return err
+	}
+	msg := "Sharing invitations reach you again."
+	if decline {
+		msg = "Every sharing invitation is now declined."
+	}
+	web.Notice(w, r, "/admin/sharing", msg)
+	return nil
+}
