@@ -388,7 +388,7 @@ func (s *Service) mailPeople(ctx context.Context, accountID int64, ids []int64, 
 			continue
 		}
 		m := Message{From: from, To: (&mail.Address{Name: p.Name, Address: p.Email}).String(), Subject: subject,
-			Text: text, HTML: wrapHTML(html.EscapeString(text)), MessageID: s.newMessageID(acct, 0),
+			Text: text, HTML: wrapHTML(strings.ReplaceAll(html.EscapeString(text), "\n", "<br>")), MessageID: s.newMessageID(acct, 0),
 			Headers: map[string]string{"Auto-Submitted": "auto-generated", "X-Parley-Account": acct.Subdomain}}
 		if err := s.deps.Queue.Enqueue(ctx, SendArgs{AccountID: acct.ID, UserID: p.ID, Message: m},
 			&river.InsertOpts{MaxAttempts: s.o.MaxAttempts}); err != nil {
