@@ -27,7 +27,10 @@ const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS || path.resolve('artifacts', 
 
 // The flags that worked on this Debian chromium (go-deps.md §3.5).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // Test accounts live at <subdomain>.parley.test (apptest.BaseDomain): the
+  // browser reaches them on loopback, as a real deployment's DNS would.
+  '--host-resolver-rules=MAP *.parley.test 127.0.0.1'];
 
 // Context options per device: CSS-pixel viewports.
 const VIEWPORTS = {

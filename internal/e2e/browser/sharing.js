@@ -1,0 +1,134 @@
+'use strict';
+// The admin center's Ticket sharing page (seed 003) in Chromium, between two
+// accounts of one Parley: A invites B with terms, B sees them and accepts on
+// a phone-sized screen, B deactivates, A sees who did, A declines all
+// invitations; a refused invitation keeps what was typed. Every page is
+// checked for console errors, unlabelled fields and keyboard focus.
+//
+//   PARLEY_A_URL, PARLEY_B_URL: the two accounts' addresses;
+//   PARLEY_EMAIL/PARLEY_PASSWORD (A's owner), PARLEY_B_EMAIL/PARLEY_B_PASSWORD.
+const assert = require('node:assert/strict');
+const { run, step, page, shot } = require('./lib.js');
+
+const A = process.env.PARLEY_A_URL;
+const B = process.env.PARLEY_B_URL;
+
+async function signIn(p, base, email, password) {
+  await p.goto(base + '/agent/sign_in');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL(base + '/agent');
+}
+
+// unlabelled lists form fields a screen reader could not name.
+async function unlabelled(p) {
+  return p.$$eval('input:not([type=hidden]), select, textarea', (els) => els
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.name || el.id || el.outerHTML));
+}
+
+async function row(p, text) {
+  return p.locator('tbody tr', { hasText: text });
+}
+
+run(async ({ context }) => {
+  const a = await page(await context('laptop'));
+  const b = await page(await context('phone'));
+  a.on('dialog', (d) => d.accept());
+  b.on('dialog', (d) => d.accept());
+
+  await step('A signs in and reaches the workspace with its views', async () => {
+    await signIn(a, A, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
+    await a.getByRole('heading', { name: 'Workspace' }).waitFor();
+    assert.ok(await a.getByText('All unsolved tickets').isVisible());
+    await shot(a, 'workspace');
+    a.assertNoErrors();
+  });
+
+  await step('A opens Ticket sharing from the admin center', async () => {
+    await a.getByRole('link', { name: 'Admin center' }).click();
+    await a.getByRole('link', { name: 'Ticket sharing' }).click();
+    await a.getByRole('heading', { name: 'Ticket sharing', level: 1 }).waitFor();
+    assert.ok(await a.getByText('No sharing agreements yet').isVisible());
+    assert.deepEqual(await unlabelled(a), []);
+    a.assertNoErrors();
+  });
+
+  await step('a refused invitation says why and keeps what was typed', async () => {
+    await a.getByLabel('Partner subdomain').fill('nobody-here');
+    await a.getByRole('button', { name: 'Send invitation' }).click();
+    await a.getByRole('alert').waitFor();
+    assert.match(await a.getByRole('alert').innerText(), /no account nobody-here/);
+    assert.equal(await a.getByLabel('Partner subdomain').inputValue(), 'nobody-here');
+    a.takeErrors(); // the 422 answer itself
+  });
+
+  await step('A invites B: private comments only, tags synced', async () => {
+    await a.getByLabel('Partner subdomain').fill('beta');
+    await a.getByLabel('Comments and permissions').selectOption('private');
+    await a.getByLabel('Yes, share tags between us').check();
+    await a.getByRole('button', { name: 'Send invitation' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Invitation sent to beta Support/);
+    const r = await row(a, 'beta Support');
+    assert.match(await r.innerText(), /We share with them/);
+    assert.match(await r.innerText(), /pending/);
+    await shot(a, 'sharing-invited');
+    a.assertNoErrors();
+  });
+
+  await step('B sees the invitation with its terms on a phone and accepts it', async () => {
+    await signIn(b, B, process.env.PARLEY_B_EMAIL, process.env.PARLEY_B_PASSWORD);
+    await b.goto(B + '/admin/sharing');
+    const r = await row(b, 'Alpha Support');
+    await r.waitFor();
+    const text = await r.innerText();
+    assert.match(text, /They share with us/);
+    assert.match(text, /Private comments only, no status sync; tags sync/);
+    await shot(b, 'sharing-invitation-phone');
+    await r.getByRole('button', { name: /^Accept/ }).click();
+    await b.getByRole('status').waitFor();
+    assert.match(await (await row(b, 'Alpha Support')).innerText(), /accepted/);
+    b.assertNoErrors();
+  });
+
+  await step('A sees the agreement accepted', async () => {
+    await a.goto(A + '/admin/sharing');
+    assert.match(await (await row(a, 'beta Support')).innerText(), /accepted/);
+  });
+
+  await step('B deactivates by keyboard; both sides show who did it', async () => {
+    const button = (await row(b, 'Alpha Support')).getByRole('button', { name: /^Deactivate/ });
+    await button.focus();
+    await b.keyboard.press('Enter');
+    await b.getByRole('status').waitFor();
+    assert.match(await (await row(b, 'Alpha Support')).innerText(), /inactive[\s\S]*Deactivated by the receiver/);
+    await a.goto(A + '/admin/sharing');
+    const r = await row(a, 'beta Support');
+    assert.match(await r.innerText(), /inactive[\s\S]*Deactivated by the receiver/);
+    assert.equal(await r.getByRole('button').count(), 0, 'an inactive agreement offers no actions');
+    await shot(a, 'sharing-deactivated');
+    a.assertNoErrors();
+    b.assertNoErrors();
+  });
+
+  await step('A declines all invitations', async () => {
+    await a.getByLabel('Decline all sharing invitations').check();
+    await a.getByRole('button', { name: 'Save' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Every sharing invitation is now declined/);
+    await a.reload();
+    assert.ok(await a.getByLabel('Decline all sharing invitations').isChecked());
+    a.assertNoErrors();
+  });
+
+  await step('A signs out', async () => {
+    await a.getByRole('button', { name: 'Sign out' }).click();
+    await a.waitForURL(/\/agent\/sign_in/);
+    assert.match(await a.getByRole('status').innerText(), /signed out/);
+    await a.goto(A + '/admin/sharing');
+    await a.waitForURL(/\/agent\/sign_in\?return_to=/);
+    a.assertNoErrors();
+  });
+});
