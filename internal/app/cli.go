@@ -309,6 +309,7 @@ func PrintWelcome(w io.Writer, addr string, cfg config.Config, l Login) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nParley is running at %s\n", url)
 	fmt.Fprintf(&b, "  account:  %s (%s)\n", l.Account.Name, l.Account.Subdomain)
+	fmt.Fprintf(&b, "  sign in:  %s/agent/sign_in\n", url)
 	fmt.Fprintf(&b, "  admin:    %s\n", l.Email)
 	switch {
 	case l.Password != "":
