@@ -58,7 +58,8 @@ func sharingEvent(agreementID int64, action string, via json.RawMessage) ticket.
 
 // applyRequested makes the ticket's sharing what the agent asked for: a
 // ticket is shared out with at most one account, and a received ticket
-// stays tied to the agreement it came through unless it is unshared.
+// stays tied to the agreement it came through unless the list names no
+// agreement at all.
 func (s *Service) applyRequested(ctx context.Context, w *ticket.Write, ids []int64) error {
 	t := w.Ticket
 	var out []Agreement
@@ -85,6 +86,11 @@ func (s *Service) applyRequested(ctx context.Context, w *ticket.Write, ids []int
 	}
 	if len(out) > 1 {
 		return errs.Invalidf("sharing_agreement_ids", "InvalidValue", "A ticket can be shared with only one account")
+	}
+	// Naming only the partner to share a received ticket on with keeps
+	// its sender; an empty list unshares it from both.
+	if len(out) > 0 {
+		keepFrom = true
 	}
 	if t.SharedFromID != nil && !keepFrom {
 		if err := s.unshareReceived(ctx, w); err != nil {

@@ -29,6 +29,9 @@ type Side struct {
 type Pair struct {
 	Mode string // "local" or "remote"
 	A, B Side
+
+	dialect db.Dialect
+	opts    []apptest.Option
 }
 
 // Modes are the two ways partners meet.
@@ -52,7 +55,8 @@ func New(t *testing.T, d db.Dialect, mode string, opts ...apptest.Option) *Pair 
 	base := []apptest.Option{apptest.WithWebhookAllow("127.0.0.1"), apptest.WithSharingRetry(100 * time.Millisecond)}
 	mailA := mailtest.Start(t)
 	a := apptest.Start(t, d, append(append(base, apptest.WithSMTPRelay(mailA.Addr)), opts...)...)
-	p := &Pair{Mode: mode, A: Side{Name: "A", S: a, T: a.Default, Mail: mailA}}
+	p := &Pair{Mode: mode, A: Side{Name: "A", S: a, T: a.Default, Mail: mailA}, dialect: d,
+		opts: append(base, opts...)}
 	if mode == "local" {
 		p.B = Side{Name: "B", S: a, T: a.NewTenant(t, "beta"), Mail: mailA}
 		return p
@@ -65,6 +69,33 @@ func New(t *testing.T, d db.Dialect, mode string, opts ...apptest.Option) *Pair 
 	// host names do not resolve).
 	p.A.T.Host, p.B.T.Host = "", ""
 	return p
+}
+
+// Third adds a third help desk in the pair's mode: another account of A's
+// installation, or a third Parley process.
+func (p *Pair) Third(t *testing.T) Side {
+	t.Helper()
+	if p.Mode == "local" {
+		return Side{Name: "C", S: p.A.S, T: p.A.S.NewTenant(t, "gamma"), Mail: p.A.Mail}
+	}
+	mail := mailtest.Start(t)
+	c := apptest.Start(t, p.dialect, append(p.opts, apptest.WithSMTPRelay(mail.Addr))...)
+	side := Side{Name: "C", S: c, T: c.Default, Mail: mail}
+	side.T.Host = ""
+	return side
+}
+
+// Connect2 makes an accepted agreement from one side to another and
+// returns the sender's and the receiver's agreement ids.
+func (p *Pair) Connect2(t testing.TB, from, to Side, terms map[string]any) (int64, int64) {
+	t.Helper()
+	mine, theirs := p.Invite(t, from, to, terms)
+	rid := Num(theirs["id"])
+	to.Do(t, "PUT", fmt.Sprintf("/api/v2/sharing_agreements/%d.json", rid),
+		map[string]any{"sharing_agreement": map[string]any{"status": "accepted"}}, http.StatusOK)
+	sid := Num(mine["id"])
+	WaitStatus(t, from, sid, "accepted")
+	return sid, rid
 }
 
 // Try makes an API call as the side's owner.
@@ -183,13 +214,7 @@ func WaitStatus(t testing.TB, x Side, id int64, status string) map[string]any {
 // A's and B's agreement ids.
 func (p *Pair) Connect(t testing.TB, terms map[string]any) (int64, int64) {
 	t.Helper()
-	mine, theirs := p.Invite(t, p.A, p.B, terms)
-	bid := Num(theirs["id"])
-	p.B.Do(t, "PUT", fmt.Sprintf("/api/v2/sharing_agreements/%d.json", bid),
-		map[string]any{"sharing_agreement": map[string]any{"status": "accepted"}}, http.StatusOK)
-	aid := Num(mine["id"])
-	WaitStatus(t, p.A, aid, "accepted")
-	return aid, bid
+	return p.Connect2(t, p.A, p.B, terms)
 }
 
 // Ticket creates a ticket on side x and returns it.
