@@ -95,9 +95,9 @@ func landing(a auth.Actor, returnTo string) string {
 }
 
 func (h *Pages) signIn(w http.ResponseWriter, r *http.Request) error {
-	t, ok := auth.TenantFrom(r.Context())
-	if !ok {
-		return errs.NotFoundf("No account at this address")
+	t, err := auth.RequireTenant(r.Context())
+	if err != nil {
+		return err
 	}
 	email, returnTo := r.PostFormValue("email"), localPath(r.PostFormValue("return_to"))
 	token, a, err := h.sessions.SignIn(r.Context(), t.ID, email, r.PostFormValue("password"))
@@ -140,11 +140,11 @@ func (h *Pages) resetForm(w http.ResponseWriter, r *http.Request) error {
 // resetRequest mails a reset link; the answer is the same whether the
 // address exists or not.
 func (h *Pages) resetRequest(w http.ResponseWriter, r *http.Request) error {
-	t, ok := auth.TenantFrom(r.Context())
-	if !ok {
-		return errs.NotFoundf("No account at this address")
+	t, err := auth.RequireTenant(r.Context())
+	if err != nil {
+		return err
 	}
-	err := h.inTx(r.Context(), func(ctx context.Context) error {
+	err = h.inTx(r.Context(), func(ctx context.Context) error {
 		token, userID, ok, err := h.sessions.StartReset(ctx, t.ID, r.PostFormValue("email"))
 		if err != nil || !ok {
 			return err
@@ -162,9 +162,9 @@ func (h *Pages) resetRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Pages) newPasswordForm(w http.ResponseWriter, r *http.Request) error {
-	t, ok := auth.TenantFrom(r.Context())
-	if !ok {
-		return errs.NotFoundf("No account at this address")
+	t, err := auth.RequireTenant(r.Context())
+	if err != nil {
+		return err
 	}
 	if _, err := h.sessions.CheckReset(r.Context(), t.ID, chi.URLParam(r, "token")); err != nil {
 		return err
@@ -174,9 +174,9 @@ func (h *Pages) newPasswordForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Pages) newPassword(w http.ResponseWriter, r *http.Request) error {
-	t, ok := auth.TenantFrom(r.Context())
-	if !ok {
-		return errs.NotFoundf("No account at this address")
+	t, err := auth.RequireTenant(r.Context())
+	if err != nil {
+		return err
 	}
 	token := chi.URLParam(r, "token")
 	userID, err := h.sessions.CheckReset(r.Context(), t.ID, token)

@@ -73,6 +73,16 @@ func TenantFrom(ctx context.Context) (Tenant, bool) {
 	return t, ok
 }
 
+// RequireTenant returns the tenant of ctx; a request that reached no
+// account is NotFound.
+func RequireTenant(ctx context.Context) (Tenant, error) {
+	t, ok := TenantFrom(ctx)
+	if !ok {
+		return Tenant{}, errs.NotFoundf("No account at this address")
+	}
+	return t, nil
+}
+
 // WithActor stores the actor in ctx.
 func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, keyActor, a)

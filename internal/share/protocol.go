@@ -78,11 +78,8 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 func tenant(r *http.Request) (int64, error) {
-	t, ok := auth.TenantFrom(r.Context())
-	if !ok {
-		return 0, errs.NotFoundf("No account at this address")
-	}
-	return t.ID, nil
+	t, err := auth.RequireTenant(r.Context())
+	return t.ID, err
 }
 
 // token splits X-Ticket-Sharing-Token.
@@ -154,27 +151,36 @@ func (p *Protocol) createAgreement(w http.ResponseWriter, r *http.Request) error
 	return httpx.JSON(w, http.StatusCreated, p.s.wireAgreement(ag))
 }
 
-func (p *Protocol) updateAgreement(w http.ResponseWriter, r *http.Request) error {
+// agreementRequest authenticates a request about the agreement in its URL.
+func (p *Protocol) agreementRequest(w http.ResponseWriter, r *http.Request) (Agreement, error) {
 	accountID, err := tenant(r)
 	if err != nil {
-		return err
+		return Agreement{}, err
 	}
 	uuid, err := urlUUID(r)
 	if err != nil {
-		return err
+		return Agreement{}, err
 	}
 	ag, err := p.authorize(w, r, accountID)
 	if err != nil {
-		return err
+		return Agreement{}, err
 	}
 	if ag.UUID != uuid {
-		return errs.E(errs.Forbidden, "The token names another agreement")
+		return Agreement{}, errs.E(errs.Forbidden, "The token names another agreement")
+	}
+	return ag, nil
+}
+
+func (p *Protocol) updateAgreement(w http.ResponseWriter, r *http.Request) error {
+	ag, err := p.agreementRequest(w, r)
+	if err != nil {
+		return err
 	}
 	var in WireAgreement
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.UUID != "" && !strings.EqualFold(in.UUID, uuid) {
+	if in.UUID != "" && !strings.EqualFold(in.UUID, ag.UUID) {
 		return errs.Invalidf("uuid", "InvalidValue", "The uuid in the body does not match the URI")
 	}
 	ag, err = p.s.partnerChangedAgreement(r.Context(), ag, in)
@@ -185,20 +191,9 @@ func (p *Protocol) updateAgreement(w http.ResponseWriter, r *http.Request) error
 }
 
 func (p *Protocol) showAgreement(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := tenant(r)
+	ag, err := p.agreementRequest(w, r)
 	if err != nil {
 		return err
-	}
-	uuid, err := urlUUID(r)
-	if err != nil {
-		return err
-	}
-	ag, err := p.authorize(w, r, accountID)
-	if err != nil {
-		return err
-	}
-	if ag.UUID != uuid {
-		return errs.E(errs.Forbidden, "The token names another agreement")
 	}
 	return httpx.JSON(w, http.StatusOK, p.s.wireAgreement(ag))
 }

@@ -359,17 +359,12 @@ func (s *Service) Renamed(ctx context.Context, accountID int64, from, to string)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
 	for _, ag := range ags {
 		if ag.Status != StatusAccepted && ag.Status != StatusPending {
 			continue
 		}
 		why := fmt.Sprintf("The account's subdomain changed from %s to %s, which breaks the agreement.", from, to)
-		ag.Status, ag.Failure, ag.UpdatedAt = StatusConfigurationError, &why, now
-		if err := s.saveAgreement(ctx, ag); err != nil {
-			return err
-		}
-		if err := s.stopSharing(ctx, ag); err != nil {
+		if err := s.breakAgreement(ctx, ag, why); err != nil {
 			return err
 		}
 		if ag.local() {
@@ -381,11 +376,7 @@ func (s *Service) Renamed(ctx context.Context, accountID int64, from, to string)
 				return err
 			}
 			theirs := fmt.Sprintf("The partner account %s was renamed to %s, which breaks the agreement.", from, to)
-			partner.Status, partner.Failure, partner.UpdatedAt = StatusConfigurationError, &theirs, now
-			if err := s.saveAgreement(ctx, partner); err != nil {
-				return err
-			}
-			if err := s.stopSharing(ctx, partner); err != nil {
+			if err := s.breakAgreement(ctx, partner, theirs); err != nil {
 				return err
 			}
 			continue
@@ -396,6 +387,16 @@ func (s *Service) Renamed(ctx context.Context, accountID int64, from, to string)
 		}
 	}
 	return nil
+}
+
+// breakAgreement marks an agreement broken, saying why, and stops its
+// shares from syncing.
+func (s *Service) breakAgreement(ctx context.Context, ag Agreement, why string) error {
+	ag.Status, ag.Failure, ag.UpdatedAt = StatusConfigurationError, &why, s.clock.Now()
+	if err := s.saveAgreement(ctx, ag); err != nil {
+		return err
+	}
+	return s.stopSharing(ctx, ag)
 }
 
 // actorOf describes one of our users to the partner.
