@@ -29,10 +29,25 @@ type Mailer interface {
 	MailUser(ctx context.Context, accountID, userID int64, subject, text string) error
 }
 
-// Views lists and counts the views an agent sees (the view room).
+// Views lists, counts and runs the views an agent sees (the view room).
 type Views interface {
 	List(ctx context.Context, f view.Filter, p db.Page) ([]view.View, int64, bool, error)
 	CountMany(ctx context.Context, ids []int64) ([]view.View, []int64, error)
+	Page(ctx context.Context, id int64, page, perPage int) (view.View, view.Result, error)
+}
+
+// Deps are the rooms the workspace stands on.
+type Deps struct {
+	Sessions  *auth.Sessions
+	Passwords Passwords
+	Mail      Mailer
+	Views     Views
+	Tickets   Tickets
+	People    People
+	Macros    Macros
+	Live      Live
+	// InTx runs fn in one database transaction.
+	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Pages serves /agent and the end users' landing at /hc.
@@ -41,12 +56,17 @@ type Pages struct {
 	passwords Passwords
 	mail      Mailer
 	views     Views
+	tickets   Tickets
+	people    People
+	macros    Macros
+	live      Live
 	inTx      func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // New builds the agent pages.
-func New(s *auth.Sessions, p Passwords, m Mailer, v Views, inTx func(context.Context, func(context.Context) error) error) *Pages {
-	return &Pages{sessions: s, passwords: p, mail: m, views: v, inTx: inTx}
+func New(d Deps) *Pages {
+	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
+		people: d.People, macros: d.Macros, live: d.Live, inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -60,6 +80,13 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/agent/password_reset/{token}", web.H(h.newPasswordForm))
 	r.Post("/agent/password_reset/{token}", web.H(h.newPassword))
 	r.Get("/agent", web.H(h.home))
+	r.Get("/agent/views/{id}", web.H(h.viewTickets))
+	r.Get("/agent/tickets/new", web.H(h.newTicketForm))
+	r.Post("/agent/tickets", web.H(h.createTicket))
+	r.Get("/agent/tickets/{id}", web.H(h.ticketPage))
+	r.Post("/agent/tickets/{id}", web.H(h.updateTicket))
+	r.Get("/agent/tickets/{id}/panels", web.H(h.ticketPanels))
+	r.Get("/agent/tickets/{id}/events", web.H(h.events))
 	r.Get("/hc", web.H(h.helpCenter))
 }
 
@@ -226,24 +253,11 @@ func (h *Pages) home(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/hc", http.StatusSeeOther)
 		return nil
 	}
-	active := true
-	vs, _, _, err := h.views.List(r.Context(), view.Filter{Active: &active}, db.Page{Limit: 100})
+	side, err := h.sidebar(r.Context())
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(vs))
-	for i, v := range vs {
-		ids[i] = v.ID
-	}
-	counted, ns, err := h.views.CountMany(r.Context(), ids)
-	if err != nil {
-		return err
-	}
-	lines := make([]viewCount, len(counted))
-	for i, v := range counted {
-		lines[i] = viewCount{ID: v.ID, Title: v.Title, Count: ns[i]}
-	}
-	web.Render(w, r, http.StatusOK, Home(web.NewPage(r, "Workspace", "agent"), lines))
+	web.Render(w, r, http.StatusOK, Home(web.NewPage(r, "Workspace", "agent"), side))
 	return nil
 }
 

@@ -32,6 +32,7 @@ import (
 	"parley/internal/platform/blob"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
+	"parley/internal/platform/events"
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/jobs"
 	"parley/internal/platform/ratelimit"
@@ -67,7 +68,10 @@ type App struct {
 	Webhooks *webhook.Service
 	Mail     *notify.Service
 	Sharing  *share.Service
+	Live     *events.Bus
 
+	sessions *auth.Sessions
+	agent    *agentui.Pages
 	migrator *db.Migrator
 	files    *blob.Local
 	router   chi.Router
@@ -176,6 +180,13 @@ func (a *App) wire() error {
 	if err := a.wireRules(); err != nil {
 		return err
 	}
+	// The browser surfaces: sessions, and the workspace, which also hears
+	// every ticket write to refresh the browsers showing that ticket.
+	a.Live = events.New(a.DB, a.Log)
+	a.sessions = auth.NewSessions(a.DB, a.Clock, a.Users)
+	a.agent = agentui.New(agentui.Deps{Sessions: a.sessions, Passwords: a.Users, Mail: a.Mail, Views: a.Views,
+		Tickets: a.Tickets, People: a.Users, Macros: a.Macros, Live: a.Live, InTx: a.DB.InTx})
+	a.Tickets.AddHook(a.agent)
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, a.Bulk.NewWorker())
@@ -231,12 +242,11 @@ func (a *App) routes() chi.Router {
 	})
 	// The HTML surfaces: browser sessions (cookie + CSRF token) instead of
 	// API credentials.
-	sessions := auth.NewSessions(a.DB, a.Clock, a.Users)
 	r.Handle("/static/*", web.Static())
 	r.Group(func(r chi.Router) {
-		r.Use(a.Accounts.Middleware, sessions.Middleware, auth.CSRF)
+		r.Use(a.Accounts.Middleware, a.sessions.Middleware, auth.CSRF)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
-		agentui.New(sessions, a.Users, a.Mail, a.Views, a.DB.InTx).Routes(r)
+		a.agent.Routes(r)
 		adminui.New(a.Sharing, a.Accounts).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
@@ -313,6 +323,7 @@ func (a *App) StartBackground(ctx context.Context) error {
 		}()
 		a.Log.Info("accepting mail", slog.String("addr", ln.Addr().String()), slog.String("domain", a.Config.MailHost()))
 	}
+	go a.Live.Run(ctx)
 	go func() {
 		defer close(a.done)
 		a.Limiter.Run(ctx)

@@ -304,3 +304,30 @@ func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (R
 	}
 	return res, nil
 }
+
+// Page runs a visible view in its own order, one offset page of perPage
+// tickets (page counts from 1): what the agent workspace lists.
+func (s *Service) Page(ctx context.Context, id int64, page, perPage int) (View, Result, error) {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	v, err := s.visible(ctx, a, id)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	cat, err := s.catalogs.Catalog(ctx, a.AccountID)
+	if err != nil {
+		return View{}, Result{}, err
+	}
+	sorts := Sorts(cat)
+	f, ok := sorts[v.Output.SortBy]
+	if !ok {
+		f = sorts["nice_id"]
+	}
+	page = max(page, 1)
+	run := Run{Page: db.Page{Limit: perPage, Offset: (page - 1) * perPage, Sort: f.Column, Desc: v.Output.SortOrder == "desc"},
+		SortKind: f.Kind, Grouped: true}
+	res, err := s.execute(ctx, a, v, run)
+	return v, res, err
+}

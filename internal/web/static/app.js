@@ -12,3 +12,20 @@ document.addEventListener('change', (e) => {
     el.hidden = el.getAttribute('data-for-kind') !== e.target.value;
   }
 });
+// Live ticket pages: when the server says the ticket changed, fetch the
+// panels again and swap them in (the reply being typed is kept).
+(() => {
+  const live = document.getElementById('ticket-live');
+  if (!live || !window.EventSource) return;
+  const source = new EventSource(live.dataset.events);
+  source.addEventListener('ticket-updated', async () => {
+    const typed = document.getElementById('body');
+    const draft = typed ? typed.value : '';
+    const res = await fetch(live.dataset.panels, { headers: { 'HX-Request': 'true' } });
+    if (!res.ok) return;
+    live.innerHTML = await res.text();
+    const again = document.getElementById('body');
+    if (again && draft) again.value = draft;
+  });
+  window.addEventListener('beforeunload', () => source.close());
+})();

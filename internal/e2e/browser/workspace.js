@@ -1,0 +1,135 @@
+'use strict';
+// The agent workspace in Chromium: sign in, open a view, create a ticket,
+// reply publicly and add an internal note, change status and assignee,
+// apply a macro — while a second agent's browser on the same ticket sees
+// every change appear without reloading. A form post without the CSRF
+// token is refused. Screenshots of the main pages are saved.
+//
+//   PARLEY_EMAIL/PARLEY_PASSWORD: the admin; PARLEY_AGENT_EMAIL/_PASSWORD:
+//   a second agent (Bea Backup); PARLEY_MACRO: a macro's title.
+const assert = require('node:assert/strict');
+const { run, step, page, shot, PARLEY_URL } = require('./lib.js');
+
+async function signIn(p, email, password) {
+  await p.goto(PARLEY_URL + '/agent/sign_in');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL(PARLEY_URL + '/agent');
+}
+
+run(async ({ context }) => {
+  const a = await page(await context('laptop'));
+  const b = await page(await context('laptop'));
+  let ticketURL;
+
+  await step('two agents sign in', async () => {
+    await signIn(a, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
+    await signIn(b, process.env.PARLEY_AGENT_EMAIL, process.env.PARLEY_AGENT_PASSWORD);
+    a.assertNoErrors();
+    b.assertNoErrors();
+  });
+
+  await step('a view lists its tickets with the count in the sidebar', async () => {
+    await a.getByRole('link', { name: /All unsolved tickets/ }).click();
+    await a.getByRole('heading', { name: /All unsolved tickets/ }).waitFor();
+    assert.ok(await a.getByRole('link', { name: 'Seeded ticket' }).isVisible());
+    await shot(a, 'view');
+    a.assertNoErrors();
+  });
+
+  await step('create a ticket', async () => {
+    await a.getByRole('link', { name: 'New ticket' }).click();
+    await a.getByLabel('Requester email').fill('carla@example.org');
+    await a.getByLabel('Requester name').fill('Carla Customer');
+    await a.getByLabel('Subject').fill('Printer on fire');
+    await a.getByLabel('Description').fill('The printer in room 4 is on fire.');
+    await a.getByLabel('Priority').selectOption('high');
+    await shot(a, 'new-ticket');
+    await a.getByRole('button', { name: 'Create ticket' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Ticket #\d+ created/);
+    ticketURL = a.url().split('?')[0];
+    assert.match(ticketURL, /\/agent\/tickets\/\d+$/);
+    assert.ok(await a.getByText('The printer in room 4 is on fire.').isVisible());
+    a.assertNoErrors();
+  });
+
+  await step('the second agent opens the same ticket', async () => {
+    await b.goto(ticketURL);
+    await b.getByText('The printer in room 4 is on fire.').waitFor();
+    await b.waitForTimeout(300); // the live stream connects
+    b.assertNoErrors();
+  });
+
+  await step('a public reply appears on the other agent\'s page without a reload', async () => {
+    await a.getByLabel('Comment').fill('We are on our way with an extinguisher.');
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await b.getByText('We are on our way with an extinguisher.').waitFor({ timeout: 10000 });
+    a.assertNoErrors();
+  });
+
+  await step('an internal note is marked as one, for both agents', async () => {
+    await a.getByLabel('Internal note').check();
+    await a.getByLabel('Comment').fill('Check whether facilities were called.');
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    const note = b.locator('article', { hasText: 'Check whether facilities were called.' });
+    await note.waitFor({ timeout: 10000 });
+    assert.ok(await note.getByText('Internal note').isVisible());
+    assert.equal(await b.locator('article.internal').count(), 1);
+  });
+
+  await step('status and assignee changes reach the other agent live', async () => {
+    await a.getByLabel('Status').selectOption('pending');
+    await a.getByLabel('Assignee').selectOption({ label: 'Bea Backup' });
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await b.locator('[data-ticket-status]', { hasText: 'Pending' }).waitFor({ timeout: 10000 });
+    assert.equal(await b.getByLabel('Assignee').evaluate((s) => s.selectedOptions[0].textContent), 'Bea Backup');
+    const log = await b.locator('.log').innerText();
+    assert.match(log, /status: new → open/); // the first reply opened it
+    assert.match(log, /status: open → pending/);
+    assert.match(log, /assignee: — → Bea Backup/);
+  });
+
+  await step('applying a macro changes the ticket as the macro says', async () => {
+    await a.getByLabel('Apply a macro').selectOption({ label: process.env.PARLEY_MACRO });
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await b.locator('[data-ticket-status]', { hasText: 'Solved' }).waitFor({ timeout: 10000 });
+    await b.getByText('Thanks for your patience; this is fixed.').waitFor();
+    await shot(a, 'ticket');
+    a.assertNoErrors();
+    b.assertNoErrors();
+  });
+
+  await step('a form post without the CSRF token is refused', async () => {
+    const status = await a.evaluate(async (url) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'body=forged' });
+      return res.status;
+    }, ticketURL);
+    assert.equal(status, 403);
+    await a.reload();
+    assert.equal(await a.getByText('forged').count(), 0);
+    a.takeErrors(); // the refused fetch
+  });
+
+  await step('the workspace works on a phone-sized screen', async () => {
+    const m = await page(await context('phone'));
+    await signIn(m, process.env.PARLEY_AGENT_EMAIL, process.env.PARLEY_AGENT_PASSWORD);
+    await m.goto(ticketURL);
+    await m.getByText('We are on our way with an extinguisher.').waitFor();
+    await shot(m, 'ticket-phone');
+    m.assertNoErrors();
+  });
+
+  await step('sign out', async () => {
+    await a.getByRole('button', { name: 'Sign out' }).click();
+    await a.waitForURL(/\/agent\/sign_in/);
+    await a.goto(ticketURL);
+    await a.waitForURL(/\/agent\/sign_in\?return_to=/);
+  });
+});
