@@ -1,7 +1,7 @@
-// Package adminui is the admin center in the browser. Today it has the
-// ticket sharing page (seed 003): every agreement with its status and
-// terms, invitations, accept, decline and deactivate, and declining all
-// invitations. Each page acts through the same services as the API, so
+// Package adminui is the admin center in the browser: the ticket sharing
+// page (seed 003: every agreement with its status and terms, invitations,
+// accept, decline and deactivate, declining all invitations) and triggers
+// (a list, and a condition/action builder driven by the definitions). Each page acts through the same services as the API, so
 // permissions and validation are the API's.
 package adminui
 
@@ -38,10 +38,11 @@ type Accounts interface {
 type Pages struct {
 	sharing  Sharing
 	accounts Accounts
+	triggers Triggers
 }
 
 // New builds the admin center.
-func New(s Sharing, a Accounts) *Pages { return &Pages{sharing: s, accounts: a} }
+func New(s Sharing, a Accounts, t Triggers) *Pages { return &Pages{sharing: s, accounts: a, triggers: t} }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
 // middleware).
@@ -51,6 +52,9 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/sharing/invitations", web.H(h.invite))
 	r.Post("/admin/sharing/{id}/status", web.H(h.setStatus))
 	r.Post("/admin/sharing/settings", web.H(h.settings))
+	r.Get("/admin/triggers", web.H(h.triggersPage))
+	r.Get("/admin/triggers/new", web.H(h.newTrigger))
+	r.Post("/admin/triggers", web.H(h.createTrigger))
 }
 
 func admin(ctx context.Context) error {

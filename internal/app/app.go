@@ -247,7 +247,7 @@ func (a *App) routes() chi.Router {
 		r.Use(a.Accounts.Middleware, a.sessions.Middleware, auth.CSRF)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
 		a.agent.Routes(r)
-		adminui.New(a.Sharing, a.Accounts).Routes(r)
+		adminui.New(a.Sharing, a.Accounts, a.Triggers).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
 	// agreement's token, not a user's credentials.

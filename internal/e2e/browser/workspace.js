@@ -126,6 +126,57 @@ run(async ({ context }) => {
     m.assertNoErrors();
   });
 
+  await step('an admin builds a trigger in the admin center', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Triggers' }).click();
+    await a.getByRole('link', { name: 'New trigger' }).click();
+    await a.getByLabel('Title').fill('Escalate printer fires');
+    const all = a.locator('fieldset[data-rows=all] .rule-row');
+    await all.nth(0).getByLabel('Field').selectOption({ label: 'Ticket' });
+    await all.nth(0).getByLabel('Operator').selectOption({ label: 'Is' });
+    await all.nth(0).getByLabel('Value').fill('Create');
+    await all.nth(1).getByLabel('Field').selectOption({ label: 'Subject text' });
+    await all.nth(1).getByLabel('Operator').selectOption({ label: 'Contains at least one of the following' });
+    await all.nth(1).getByLabel('Value').fill('fire');
+    const actions = a.locator('fieldset[data-rows=action] .rule-row');
+    await actions.nth(0).getByLabel('Field').selectOption({ label: 'Priority' });
+    await actions.nth(0).getByLabel('Value').fill('urgent');
+    await actions.nth(1).getByLabel('Field').selectOption({ label: 'Add tags' });
+    await actions.nth(1).getByLabel('Value').fill('fire_drill');
+    await shot(a, 'trigger-builder');
+    await a.getByRole('button', { name: 'Create trigger' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Escalate printer fires/);
+    assert.ok(await a.getByRole('cell', { name: 'Escalate printer fires' }).isVisible());
+    a.assertNoErrors();
+  });
+
+  await step('a refused trigger keeps what was typed and says why', async () => {
+    await a.getByRole('link', { name: 'New trigger' }).click();
+    await a.getByLabel('Title').fill('No actions');
+    const all = a.locator('fieldset[data-rows=all] .rule-row');
+    await all.nth(0).getByLabel('Field').selectOption({ label: 'Ticket' });
+    await all.nth(0).getByLabel('Value').fill('Create');
+    await a.getByRole('button', { name: 'Create trigger' }).click();
+    await a.getByRole('alert').waitFor();
+    assert.equal(await a.getByLabel('Title').inputValue(), 'No actions');
+    assert.equal(await all.nth(0).getByLabel('Field').inputValue(), 'update_type');
+    a.takeErrors(); // the 422 answer itself
+  });
+
+  await step('the trigger fires on a new ticket', async () => {
+    await a.goto(PARLEY_URL + '/agent/tickets/new');
+    await a.getByLabel('Requester email').fill('dora@example.org');
+    await a.getByLabel('Subject').fill('Another fire in the lab');
+    await a.getByLabel('Description').fill('Smoke again.');
+    await a.getByRole('button', { name: 'Create ticket' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal(await a.getByLabel('Priority').inputValue(), 'urgent');
+    assert.match(await a.getByLabel('Tags').inputValue(), /fire_drill/);
+    assert.match(await a.locator('.log').innerText(), /priority: — → urgent/);
+    a.assertNoErrors();
+  });
+
   await step('sign out', async () => {
     await a.getByRole('button', { name: 'Sign out' }).click();
     await a.waitForURL(/\/agent\/sign_in/);

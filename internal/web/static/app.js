@@ -29,3 +29,57 @@ document.addEventListener('change', (e) => {
   });
   window.addEventListener('beforeunload', () => source.close());
 })();
+// The rule builder: each row's field list comes from the definitions the
+// form carries; choosing a field fills its operators and offers its values
+// (a select would hide free-text values, so values are a text box with
+// suggestions whose visible titles map to the stored values).
+(() => {
+  const form = document.querySelector('form[data-definitions]');
+  if (!form) return;
+  const defs = JSON.parse(form.dataset.definitions);
+  const listFor = (fs) => fs.dataset.kind === 'action' ? defs.actions
+    : (fs.dataset.rows === 'any' ? defs.conditions_any : defs.conditions_all);
+  const fill = (row, fs) => {
+    const field = row.querySelector('[data-role=field]');
+    const def = listFor(fs).find((d) => d.subject === field.value);
+    const op = row.querySelector('[data-role=operator]');
+    if (op) {
+      const keep = op.dataset.selected || op.value;
+      op.innerHTML = '';
+      for (const o of (def ? def.operators : [])) op.add(new Option(o.title, o.value, false, o.value === keep));
+      op.dataset.selected = '';
+    }
+    const list = row.querySelector('datalist');
+    list.innerHTML = '';
+    for (const v of (def ? def.values : [])) {
+      const opt = document.createElement('option');
+      opt.value = v.value;
+      opt.label = v.title;
+      list.appendChild(opt);
+    }
+  };
+  for (const fs of form.querySelectorAll('fieldset[data-rows]')) {
+    const prepare = (row) => {
+      const field = row.querySelector('[data-role=field]');
+      const keep = field.dataset.selected;
+      for (const d of listFor(fs)) field.add(new Option(d.title, d.subject, false, d.subject === keep));
+      field.addEventListener('change', () => fill(row, fs));
+      fill(row, fs);
+    };
+    fs.querySelectorAll('.rule-row').forEach(prepare);
+    fs.querySelector('[data-add-row]').addEventListener('click', () => {
+      const rows = fs.querySelectorAll('.rule-row');
+      const copy = rows[rows.length - 1].cloneNode(true);
+      const n = rows.length;
+      for (const el of copy.querySelectorAll('[id]')) el.id = el.id.replace(/_\d+$/, '_' + n);
+      for (const el of copy.querySelectorAll('label[for]')) el.htmlFor = el.htmlFor.replace(/_\d+$/, '_' + n);
+      for (const el of copy.querySelectorAll('[list]')) el.setAttribute('list', el.getAttribute('list').replace(/_\d+$/, '_' + n));
+      for (const el of copy.querySelectorAll('input')) el.value = '';
+      const field = copy.querySelector('[data-role=field]');
+      field.innerHTML = '<option value="">—</option>';
+      field.dataset.selected = '';
+      rows[rows.length - 1].after(copy);
+      prepare(copy);
+    });
+  }
+})();

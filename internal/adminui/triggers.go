@@ -1,0 +1,134 @@
+package adminui
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"parley/internal/platform/db"
+	"parley/internal/platform/errs"
+	"parley/internal/platform/opt"
+	"parley/internal/rule"
+	"parley/internal/rule/trigger"
+	"parley/internal/web"
+)
+
+// Triggers is the trigger room as the admin center uses it.
+type Triggers interface {
+	List(ctx context.Context, kind rule.Kind, f trigger.Filter, p db.Page) ([]trigger.Rule, int64, bool, error)
+	Create(ctx context.Context, kind rule.Kind, in trigger.Input) (trigger.Rule, error)
+	Definitions(ctx context.Context, kind rule.Kind) (map[string]any, error)
+}
+
+// builderRows is how many empty rows the builder offers per list (more
+// can be added in the browser).
+const builderRows = 3
+
+// ruleRow is one condition or action row of the builder.
+type ruleRow struct {
+	Field, Operator, Value string
+}
+
+// triggerForm is the builder's content: what was typed, and the
+// definitions (as JSON for the page's script).
+type triggerForm struct {
+	Title       string
+	All, Any    []ruleRow
+	Actions     []ruleRow
+	Definitions string
+	Problem     string
+}
+
+func (h *Pages) triggersPage(w http.ResponseWriter, r *http.Request) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	ts, _, _, err := h.triggers.List(r.Context(), rule.Trigger, trigger.Filter{}, db.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	web.Render(w, r, http.StatusOK, TriggersPage(web.NewPage(r, "Triggers", "admin"), ts))
+	return nil
+}
+
+func (h *Pages) newTrigger(w http.ResponseWriter, r *http.Request) error {
+	return h.renderBuilder(w, r, http.StatusOK, triggerForm{})
+}
+
+func (h *Pages) renderBuilder(w http.ResponseWriter, r *http.Request, status int, f triggerForm) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	defs, err := h.triggers.Definitions(r.Context(), rule.Trigger)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(defs)
+	if err != nil {
+		return err
+	}
+	f.Definitions = string(b)
+	for _, list := range []*[]ruleRow{&f.All, &f.Any, &f.Actions} {
+		for len(*list) < builderRows {
+			*list = append(*list, ruleRow{})
+		}
+	}
+	web.Render(w, r, status, TriggerBuilder(web.NewPage(r, "New trigger", "admin"), f))
+	return nil
+}
+
+// rows reads the builder's rows named prefix_field[], prefix_operator[],
+// prefix_value[]; empty rows are left out.
+func rows(r *http.Request, prefix string) []ruleRow {
+	fields, ops, vals := r.PostForm[prefix+"_field"], r.PostForm[prefix+"_operator"], r.PostForm[prefix+"_value"]
+	var out []ruleRow
+	for i, f := range fields {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		row := ruleRow{Field: f}
+		if i < len(ops) {
+			row.Operator = ops[i]
+		}
+		if i < len(vals) {
+			row.Value = vals[i]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func conditions(rs []ruleRow) []rule.Condition {
+	out := []rule.Condition{}
+	for _, r := range rs {
+		out = append(out, rule.Condition{Field: r.Field, Operator: r.Operator, Value: r.Value})
+	}
+	return out
+}
+
+func (h *Pages) createTrigger(w http.ResponseWriter, r *http.Request) error {
+	if err := admin(r.Context()); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.Wrap(errs.BadRequest, "The form could not be read", err)
+	}
+	f := triggerForm{Title: r.PostFormValue("title"), All: rows(r, "all"), Any: rows(r, "any"), Actions: rows(r, "action")}
+	var actions []rule.Action
+	for _, a := range f.Actions {
+		actions = append(actions, rule.Action{Field: a.Field, Value: a.Value})
+	}
+	in := trigger.Input{Title: opt.Of(f.Title), All: opt.Of(conditions(f.All)), Any: opt.Of(conditions(f.Any)),
+		Actions: opt.Of(actions)}
+	t, err := h.triggers.Create(r.Context(), rule.Trigger, in)
+	if errs.Is(err, errs.Invalid) {
+		f.Problem = web.Message(err)
+		return h.renderBuilder(w, r, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	web.Notice(w, r, "/admin/triggers", "Trigger “"+t.Title+"” created.")
+	return nil
+}
