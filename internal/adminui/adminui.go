@@ -42,7 +42,9 @@ type Pages struct {
 }
 
 // New builds the admin center.
-func New(s Sharing, a Accounts, t Triggers) *Pages { return &Pages{sharing: s, accounts: a, triggers: t} }
+func New(s Sharing, a Accounts, t Triggers) *Pages {
+	return &Pages{sharing: s, accounts: a, triggers: t}
+}
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
 // middleware).
