@@ -46,6 +46,7 @@ type Deps struct {
 	People    People
 	Macros    Macros
 	Live      Live
+	Viewers   *Viewers
 	// InTx runs fn in one database transaction.
 	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -60,13 +61,14 @@ type Pages struct {
 	people    People
 	macros    Macros
 	live      Live
+	viewers   *Viewers
 	inTx      func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // New builds the agent pages.
 func New(d Deps) *Pages {
 	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
-		people: d.People, macros: d.Macros, live: d.Live, inTx: d.InTx}
+		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers, inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -87,6 +89,7 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/agent/tickets/{id}", web.H(h.updateTicket))
 	r.Get("/agent/tickets/{id}/panels", web.H(h.ticketPanels))
 	r.Get("/agent/tickets/{id}/events", web.H(h.events))
+	r.Get("/agent/view_counts", web.H(h.viewCounts))
 	r.Get("/hc", web.H(h.helpCenter))
 }
 

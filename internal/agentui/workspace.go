@@ -627,28 +627,75 @@ func (h *Pages) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	ch, stop := h.live.Subscribe(ticketTopic(a.AccountID, id))
 	defer stop()
+	others, stopOthers := h.live.Subscribe(viewersTopic(a.AccountID, id))
+	defer stopOthers()
+	// Join the viewers; leaving is announced with a fresh context, as
+	// the request's is gone by then.
+	if err := h.viewers.Seen(ctx, a.AccountID, id, a.UserID, time.Now()); err != nil {
+		return err
+	}
+	announce := func(ctx context.Context) { _ = h.live.Publish(ctx, viewersTopic(a.AccountID, id)) }
+	announce(ctx)
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		_ = h.viewers.Left(bg, a.AccountID, id, a.UserID)
+		announce(bg)
+	}()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = fmt.Fprint(w, "retry: 2000\n: connected\n\n")
+	sendViewers := func() error {
+		line, err := h.viewersLine(ctx, a.AccountID, id, a.UserID)
+		if err != nil {
+			return err
+		}
+		_, _ = fmt.Fprintf(w, "event: viewers\ndata: %s\n\n", line)
+		return nil
+	}
+	if err := sendViewers(); err != nil {
+		return nil
+	}
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
-	ping := time.NewTicker(25 * time.Second)
-	defer ping.Stop()
+	renew := time.NewTicker(viewerRenew)
+	defer renew.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ch:
 			_, _ = fmt.Fprint(w, "event: ticket-updated\ndata: {}\n\n")
-		case <-ping.C:
+		case <-others:
+			if sendViewers() != nil {
+				return nil
+			}
+		case <-renew.C:
+			if h.viewers.Seen(ctx, a.AccountID, id, a.UserID, time.Now()) != nil {
+				return nil
+			}
 			_, _ = fmt.Fprint(w, ": ping\n\n")
 		}
 		if err := rc.Flush(); err != nil {
 			return nil
 		}
 	}
+}
+
+// viewCounts is the views list alone, which the sidebar reloads every
+// half minute so its counts stay current.
+func (h *Pages) viewCounts(w http.ResponseWriter, r *http.Request) error {
+	if _, err := agent(r.Context()); err != nil {
+		return err
+	}
+	side, err := h.sidebar(r.Context())
+	if err != nil {
+		return err
+	}
+	current, _ := strconv.ParseInt(r.URL.Query().Get("current"), 10, 64)
+	web.Render(w, r, http.StatusOK, viewList(side, current))
+	return nil
 }

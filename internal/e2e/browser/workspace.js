@@ -55,10 +55,11 @@ run(async ({ context }) => {
     a.assertNoErrors();
   });
 
-  await step('the second agent opens the same ticket', async () => {
+  await step('the second agent opens the same ticket; each sees the other viewing', async () => {
     await b.goto(ticketURL);
     await b.getByText('The printer in room 4 is on fire.').waitFor();
-    await b.waitForTimeout(300); // the live stream connects
+    await b.locator('#viewers', { hasText: 'Also viewing: Admin' }).waitFor();
+    await a.locator('#viewers', { hasText: 'Also viewing: Bea Backup' }).waitFor();
     b.assertNoErrors();
   });
 
@@ -103,6 +104,16 @@ run(async ({ context }) => {
     await shot(a, 'ticket');
     a.assertNoErrors();
     b.assertNoErrors();
+  });
+
+  await step('the sidebar counts follow the tickets', async () => {
+    const count = a.locator('.views a', { hasText: 'Recently solved tickets' }).locator('.count');
+    assert.equal(await count.innerText(), '1'); // the macro solved it
+  });
+
+  await step('a viewer who leaves is no longer listed', async () => {
+    await b.goto(PARLEY_URL + '/agent');
+    await a.locator('#viewers', { hasText: /^$/ }).waitFor();
   });
 
   await step('a form post without the CSRF token is refused', async () => {

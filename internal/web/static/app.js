@@ -27,6 +27,10 @@ document.addEventListener('change', (e) => {
     const again = document.getElementById('body');
     if (again && draft) again.value = draft;
   });
+  source.addEventListener('viewers', (e) => {
+    const line = document.getElementById('viewers');
+    if (line) line.textContent = JSON.parse(e.data);
+  });
   window.addEventListener('beforeunload', () => source.close());
 })();
 // The rule builder: each row's field list comes from the definitions the
