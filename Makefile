@@ -11,6 +11,7 @@ run:
 test:
 	@unformatted="$$(gofmt -l cmd internal migrations)"; if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	@if [ "$$CI" = "true" ]; then go tool templ generate >/dev/null && git diff --exit-code --stat -- '*_templ.go' || { echo "generated templ files are stale: run go tool templ generate and commit"; exit 1; }; fi
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: node-zendesk and browser tests will skip (CI fails them)"; fi
 	go test -count=1 -timeout 20m ./...
 
