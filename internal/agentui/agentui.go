@@ -47,28 +47,35 @@ type Deps struct {
 	Macros    Macros
 	Live      Live
 	Viewers   *Viewers
+	Search    Search
+	Directory Directory
+	Lists     TicketLists
 	// InTx runs fn in one database transaction.
 	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Pages serves /agent and the end users' landing at /hc.
 type Pages struct {
-	sessions  *auth.Sessions
-	passwords Passwords
-	mail      Mailer
-	views     Views
-	tickets   Tickets
-	people    People
-	macros    Macros
-	live      Live
-	viewers   *Viewers
-	inTx      func(ctx context.Context, fn func(ctx context.Context) error) error
+	sessions    *auth.Sessions
+	passwords   Passwords
+	mail        Mailer
+	views       Views
+	tickets     Tickets
+	people      People
+	macros      Macros
+	live        Live
+	viewers     *Viewers
+	searcher    Search
+	directory   Directory
+	ticketLists TicketLists
+	inTx        func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // New builds the agent pages.
 func New(d Deps) *Pages {
 	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
-		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers, inTx: d.InTx}
+		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers,
+		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -90,6 +97,9 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/agent/tickets/{id}/panels", web.H(h.ticketPanels))
 	r.Get("/agent/tickets/{id}/events", web.H(h.events))
 	r.Get("/agent/view_counts", web.H(h.viewCounts))
+	r.Get("/agent/search", web.H(h.search))
+	r.Get("/agent/users/{id}", web.H(h.userPage))
+	r.Get("/agent/organizations/{id}", web.H(h.organizationPage))
 	r.Get("/hc", web.H(h.helpCenter))
 }
 

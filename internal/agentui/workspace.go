@@ -277,6 +277,7 @@ type ticketView struct {
 	Subject      string
 	Status       string
 	Requester    string
+	RequesterID  int64
 	Shared       bool
 	Conversation []entry
 	Log          []change
@@ -331,7 +332,7 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	if t.GroupID != nil {
 		f.Group = strconv.FormatInt(*t.GroupID, 10)
 	}
-	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], Form: f,
+	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Form: f,
 		Shared: len(t.SharingAgreementIDs()) > 0}
 	for _, c := range comments {
 		tv.Conversation = append(tv.Conversation, entry{Author: nameOr(names, c.AuthorID), When: c.CreatedAt.Format("2006-01-02 15:04"),

@@ -185,7 +185,8 @@ func (a *App) wire() error {
 	a.Live = events.New(a.DB, a.Log)
 	a.sessions = auth.NewSessions(a.DB, a.Clock, a.Users)
 	a.agent = agentui.New(agentui.Deps{Sessions: a.sessions, Passwords: a.Users, Mail: a.Mail, Views: a.Views,
-		Tickets: a.Tickets, People: a.Users, Macros: a.Macros, Live: a.Live, Viewers: agentui.NewViewers(a.DB), InTx: a.DB.InTx})
+		Tickets: a.Tickets, People: a.Users, Macros: a.Macros, Live: a.Live, Viewers: agentui.NewViewers(a.DB),
+		Search: a.Search, Directory: a.Users, Lists: a.Tickets, InTx: a.DB.InTx})
 	a.Tickets.AddHook(a.agent)
 
 	workers := river.NewWorkers()

@@ -55,6 +55,27 @@ run(async ({ context }) => {
     a.assertNoErrors();
   });
 
+  await step('search finds the ticket and its requester; the user page lists their tickets', async () => {
+    await a.getByRole('link', { name: 'Search' }).click();
+    await a.getByLabel(/Search with the query language/).fill('printer status<solved');
+    await a.getByRole('button', { name: 'Search' }).click();
+    await a.getByRole('link', { name: /Printer on fire/ }).waitFor();
+    await a.getByLabel(/Search with the query language/).fill('carla');
+    await a.getByRole('button', { name: 'Search' }).click();
+    await a.getByRole('link', { name: 'Users' }).click();
+    await a.getByRole('link', { name: 'Carla Customer' }).click();
+    await a.getByRole('heading', { name: 'Carla Customer' }).waitFor();
+    assert.match(await a.locator('.facts').innerText(), /carla@example\.org/);
+    assert.ok(await a.getByRole('link', { name: /Printer on fire/ }).isVisible());
+    await shot(a, 'user');
+    await a.getByRole('link', { name: 'Search' }).click();
+    await a.getByLabel(/Search with the query language/).fill('moonphase:full');
+    await a.getByRole('button', { name: 'Search' }).click();
+    await a.getByRole('alert').waitFor(); // a query that cannot run says so
+    a.takeErrors(); // its 422
+    await a.goto(ticketURL);
+  });
+
   await step('the second agent opens the same ticket; each sees the other viewing', async () => {
     await b.goto(ticketURL);
     await b.getByText('The printer in room 4 is on fire.').waitFor();
