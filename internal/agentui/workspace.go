@@ -215,13 +215,35 @@ type ticketForm struct {
 	Requester string
 	Name      string
 	Body      string
+	// defaults maps a status category to its default custom status id.
+	defaults map[string]string
 }
 
 func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
-	f := ticketForm{Priority: ticket.Priorities, Types: ticket.Types}
-	for _, st := range ticket.Statuses {
-		if st != "closed" {
-			f.Statuses = append(f.Statuses, choice{st, statusLabel(st)})
+	f := ticketForm{Priority: ticket.Priorities, Types: ticket.Types, defaults: map[string]string{}}
+	active := true
+	statuses, err := h.tickets.ListStatuses(ctx, ticket.StatusFilter{Active: &active})
+	if err != nil {
+		return f, err
+	}
+	// Custom statuses in Zendesk's order of categories, each category's
+	// default first; the value is the custom status id.
+	for _, cat := range ticket.Statuses {
+		for _, def := range []bool{true, false} {
+			for _, cs := range statuses {
+				if cs.Category != cat || cs.Default != def {
+					continue
+				}
+				id := strconv.FormatInt(cs.ID, 10)
+				label := cs.AgentLabel
+				if !cs.Default {
+					label = statusLabel(cat) + ": " + cs.AgentLabel
+				}
+				f.Statuses = append(f.Statuses, choice{id, label})
+				if cs.Default {
+					f.defaults[cat] = id
+				}
+			}
 		}
 	}
 	agents, _, _, err := h.people.ListUsers(ctx, user.Filter{Roles: []auth.Role{auth.RoleAgent, auth.RoleAdmin}}, db.Page{Limit: 100})
@@ -238,7 +260,6 @@ func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
 	for _, g := range groups {
 		f.Groups = append(f.Groups, choice{strconv.FormatInt(g.ID, 10), g.Name})
 	}
-	active := true
 	ms, _, _, err := h.macros.List(ctx, macro.Filter{Active: &active, OnlyViewable: true}, db.Page{Limit: 100})
 	if err != nil {
 		return f, err
@@ -322,9 +343,9 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	if err != nil {
 		return ticketView{}, err
 	}
-	f.Status, f.Prio, f.Type, f.Tags = t.Status, deref(t.Priority), deref(t.Type), strings.Join(t.Tags, " ")
-	if f.Status == "new" {
-		f.Status = "open" // an agent's first update opens a new ticket, as Zendesk's submit does
+	f.Status, f.Prio, f.Type, f.Tags = strconv.FormatInt(t.CustomStatusID, 10), deref(t.Priority), deref(t.Type), strings.Join(t.Tags, " ")
+	if t.Status == "new" {
+		f.Status = f.defaults["open"] // an agent's first update opens a new ticket, as Zendesk's submit does
 	}
 	if t.AssigneeID != nil {
 		f.Assignee = strconv.FormatInt(*t.AssigneeID, 10)
@@ -446,8 +467,8 @@ func (h *Pages) ticketPanels(w http.ResponseWriter, r *http.Request) error {
 // formInput turns the ticket form into an update (or a create).
 func formInput(r *http.Request) ticket.Input {
 	var in ticket.Input
-	if s := r.PostFormValue("status"); s != "" {
-		in.Status = opt.Of(s)
+	if id, err := strconv.ParseInt(r.PostFormValue("status"), 10, 64); err == nil && id > 0 {
+		in.CustomStatusID = opt.Of(id)
 	}
 	if p := r.PostFormValue("priority"); p != "" || r.PostForm.Has("priority") {
 		in.Priority = opt.Of(p)
@@ -494,7 +515,11 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = h.tickets.UpdateAs(ctx, a, id, unchangedDropped(cur, formInput(r)), webVia)
+	openID, err := h.defaultOpen(ctx)
+	if err != nil {
+		return err
+	}
+	_, _, err = h.tickets.UpdateAs(ctx, a, id, unchangedDropped(cur, formInput(r), openID), webVia)
 	if errs.Is(err, errs.Invalid) {
 		tv, derr := h.ticketData(ctx, id)
 		if derr != nil {
@@ -519,14 +544,14 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 // form: what a macro sets must not be overridden by a field the agent left
 // as it was shown. A new ticket's status shows as open, and submitting it
 // so (without a macro) opens the ticket.
-func unchangedDropped(cur ticket.Ticket, in ticket.Input) ticket.Input {
+func unchangedDropped(cur ticket.Ticket, in ticket.Input, openID int64) ticket.Input {
 	macro := in.MacroIDs.Has()
-	shown := cur.Status
-	if shown == "new" {
-		shown = "open"
+	shown := cur.CustomStatusID
+	if cur.Status == "new" {
+		shown = openID
 	}
-	if in.Status.V == shown && (macro || cur.Status != "new") {
-		in.Status = opt.Opt[string]{}
+	if in.CustomStatusID.V == shown && (macro || cur.Status != "new") {
+		in.CustomStatusID = opt.Opt[int64]{}
 	}
 	if in.Priority.Set && in.Priority.V == deref(cur.Priority) {
 		in.Priority = opt.Opt[string]{}
@@ -552,6 +577,16 @@ func unchangedDropped(cur ticket.Ticket, in ticket.Input) ticket.Input {
 	return in
 }
 
+// defaultOpen is the id of the account's default open status.
+func (h *Pages) defaultOpen(ctx context.Context) (int64, error) {
+	active, def := true, true
+	sts, err := h.tickets.ListStatuses(ctx, ticket.StatusFilter{Categories: []string{"open"}, Active: &active, Default: &def})
+	if err != nil || len(sts) == 0 {
+		return 0, err
+	}
+	return sts[0].ID, nil
+}
+
 func (h *Pages) newTicketForm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if _, err := agent(ctx); err != nil {
@@ -561,7 +596,7 @@ func (h *Pages) newTicketForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f.Status = "new"
+	f.Status = f.defaults["open"]
 	side, err := h.sidebar(ctx)
 	if err != nil {
 		return err
@@ -584,8 +619,8 @@ func (h *Pages) createTicket(w http.ResponseWriter, r *http.Request) error {
 	if email := strings.TrimSpace(r.PostFormValue("requester_email")); email != "" {
 		in.Requester = opt.Of(ticket.RequesterInput{Email: email, Name: r.PostFormValue("requester_name")})
 	}
-	if in.Status.V == "new" {
-		in.Status = opt.Opt[string]{}
+	if openID, err := h.defaultOpen(ctx); err == nil && in.CustomStatusID.V == openID {
+		in.CustomStatusID = opt.Opt[int64]{} // the form's default: let the ticket start as new
 	}
 	t, _, err := h.tickets.CreateAs(ctx, a, in, webVia)
 	if errs.Is(err, errs.Invalid) {

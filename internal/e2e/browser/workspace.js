@@ -104,7 +104,7 @@ run(async ({ context }) => {
   });
 
   await step('status and assignee changes reach the other agent live', async () => {
-    await a.getByLabel('Status').selectOption('pending');
+    await a.getByLabel('Status').selectOption({ label: 'Pending' });
     await a.getByLabel('Assignee').selectOption({ label: 'Bea Backup' });
     await a.getByRole('button', { name: 'Submit' }).click();
     await a.getByRole('status').waitFor();
@@ -114,6 +114,14 @@ run(async ({ context }) => {
     assert.match(log, /status: new → open/); // the first reply opened it
     assert.match(log, /status: open → pending/);
     assert.match(log, /assignee: — → Bea Backup/);
+  });
+
+  await step('a custom status is offered under its category', async () => {
+    await a.getByLabel('Status').selectOption({ label: 'On-hold: Waiting on vendor' });
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await b.locator('[data-ticket-status]', { hasText: 'On-hold' }).waitFor({ timeout: 10000 });
+    assert.equal(await b.getByLabel('Status').evaluate((s) => s.selectedOptions[0].textContent), 'On-hold: Waiting on vendor');
   });
 
   await step('applying a macro changes the ticket as the macro says', async () => {

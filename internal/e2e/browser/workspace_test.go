@@ -26,6 +26,8 @@ func TestWorkspace(t *testing.T) {
 		api("/api/v2/macros.json", map[string]any{"macro": map[string]any{"title": "Close and thank", "actions": []any{
 			map[string]any{"field": "status", "value": "solved"},
 			map[string]any{"field": "comment_value", "value": "Thanks for your patience; this is fixed."}}}})
+		api("/api/v2/custom_statuses.json", map[string]any{"custom_status": map[string]any{"status_category": "hold",
+			"agent_label": "Waiting on vendor"}})
 		browser.Run(t, s, "workspace.js", "PARLEY_AGENT_EMAIL=bea@alpha.example", "PARLEY_AGENT_PASSWORD=bea-password-1",
 			"PARLEY_MACRO=Close and thank")
 	})
