@@ -50,6 +50,7 @@ type Deps struct {
 	Search    Search
 	Directory Directory
 	Lists     TicketLists
+	Bulk      Bulk
 	// InTx runs fn in one database transaction.
 	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -68,6 +69,7 @@ type Pages struct {
 	searcher    Search
 	directory   Directory
 	ticketLists TicketLists
+	bulk        Bulk
 	inTx        func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
@@ -75,7 +77,7 @@ type Pages struct {
 func New(d Deps) *Pages {
 	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
 		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers,
-		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, inTx: d.InTx}
+		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, bulk: d.Bulk, inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -90,6 +92,8 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/agent/password_reset/{token}", web.H(h.newPassword))
 	r.Get("/agent", web.H(h.home))
 	r.Get("/agent/views/{id}", web.H(h.viewTickets))
+	r.Post("/agent/views/{id}/bulk", web.H(h.bulkEdit))
+	r.Post("/agent/tickets/{id}/merge", web.H(h.merge))
 	r.Get("/agent/tickets/new", web.H(h.newTicketForm))
 	r.Post("/agent/tickets", web.H(h.createTicket))
 	r.Get("/agent/tickets/{id}", web.H(h.ticketPage))

@@ -108,6 +108,7 @@ type viewPage struct {
 	Page    int
 	More    bool
 	Total   int64
+	Form    ticketForm
 }
 
 func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
@@ -133,8 +134,12 @@ func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	f, err := h.formChoices(ctx)
+	if err != nil {
+		return err
+	}
 	vp := viewPage{Sidebar: side, ViewID: v.ID, Title: v.Title, Page: page, More: res.More || int64(page*perPage) < res.Total,
-		Total: res.Total}
+		Total: res.Total, Form: f}
 	for _, t := range res.Tickets {
 		vp.Rows = append(vp.Rows, row{ID: t.ID, Subject: t.Subject, Requester: names[t.RequesterID], Status: t.Status,
 			Priority: deref(t.Priority), Updated: t.UpdatedAt.Format("2006-01-02 15:04")})

@@ -135,21 +135,26 @@ func (s *Service) merge(ctx context.Context, m mergeArgs) error {
 			if src.RequesterID != target.RequesterID {
 				tin.EmailCCs = opt.Of([]CCChange{{UserID: opt.Of(src.RequesterID), Action: "put"}})
 			}
-			if _, _, err := s.update(ctx, a, target.ID, tin); err != nil {
+			// Merges are writes like any other: business rules, webhooks,
+			// partners and open browsers hear of them (via merge, id 19).
+			if _, _, err := s.updateWith(ctx, a, target.ID, tin, writeOpts{hooks: true, via: mergeVia}); err != nil {
 				return err
 			}
 			sc := m.SourceComment
 			if sc == "" {
 				sc = fmt.Sprintf("This request was closed and merged into request #%d \"%s\".", target.ID, target.Subject)
 			}
-			if _, _, err := s.update(ctx, a, sid, Input{Status: opt.Of("closed"),
-				Comment: opt.Of(CommentInput{Body: sc, Public: opt.Of(m.SourcePublic)})}); err != nil {
+			if _, _, err := s.updateWith(ctx, a, sid, Input{Status: opt.Of("closed"),
+				Comment: opt.Of(CommentInput{Body: sc, Public: opt.Of(m.SourcePublic)})}, writeOpts{hooks: true, via: mergeVia}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 }
+
+// mergeVia is the channel of the writes a merge makes.
+var mergeVia = Via{Channel: "merge", Source: json.RawMessage(`{"from":{},"to":{},"rel":"merge"}`)}
 
 func (s *Service) lastComment(ctx context.Context, accountID, ticketID int64) string {
 	var body string

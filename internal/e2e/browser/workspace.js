@@ -21,6 +21,7 @@ async function signIn(p, email, password) {
 run(async ({ context }) => {
   const a = await page(await context('laptop'));
   const b = await page(await context('laptop'));
+  a.on('dialog', (d) => d.accept());
   let ticketURL;
 
   await step('two agents sign in', async () => {
@@ -215,6 +216,44 @@ run(async ({ context }) => {
     assert.match(await a.getByLabel('Tags').inputValue(), /fire_drill/);
     assert.match(await a.locator('.log').innerText(), /priority: — → urgent/);
     a.assertNoErrors();
+  });
+
+  await step('bulk edit: tick tickets in a view and change them together', async () => {
+    await a.goto(PARLEY_URL + '/agent');
+    await a.getByRole('link', { name: /All unsolved tickets/ }).click();
+    await a.getByRole('checkbox', { name: /Seeded ticket/ }).check();
+    await a.getByRole('checkbox', { name: /Duplicate printer report/ }).check();
+    await a.getByLabel('Add tags').fill('bulk_done');
+    await a.locator('#bulk_assignee').selectOption({ label: 'Bea Backup' });
+    await shot(a, 'view-bulk');
+    await a.getByRole('button', { name: 'Update selected tickets' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Updating 2 tickets/);
+    await a.getByRole('link', { name: 'Seeded ticket' }).click();
+    for (let i = 0; !(await a.getByLabel('Tags').inputValue()).includes('bulk_done'); i++) {
+      assert.ok(i < 50, 'the bulk update did not reach the ticket');
+      await a.waitForTimeout(200);
+      await a.reload();
+    }
+    assert.equal(await a.getByLabel('Assignee').evaluate((s) => s.selectedOptions[0].textContent), 'Bea Backup');
+    // Only what was chosen changed: the subject and the requester stay.
+    assert.match(await a.getByRole('heading', { level: 1 }).innerText(), /Seeded ticket/);
+    a.assertNoErrors();
+  });
+
+  await step('merge a duplicate into the ticket; the target shows it live', async () => {
+    await b.goto(ticketURL);
+    const target = ticketURL.split('/').pop();
+    await a.goto(PARLEY_URL + '/agent');
+    await a.getByRole('link', { name: /All unsolved tickets/ }).click();
+    await a.getByRole('link', { name: 'Duplicate printer report' }).click();
+    await a.getByLabel('Merge into ticket #').fill(target);
+    await a.getByRole('button', { name: 'Merge' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('status').innerText(), /Merging #\d+ into this ticket/);
+    await b.getByText(/Merged #\d+ into this ticket/).waitFor({ timeout: 10000 });
+    a.assertNoErrors();
+    b.assertNoErrors();
   });
 
   await step('sign out', async () => {

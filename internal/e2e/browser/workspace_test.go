@@ -23,6 +23,8 @@ func TestWorkspace(t *testing.T) {
 			"role": "agent", "password": "bea-password-1"}})
 		api("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Seeded ticket",
 			"comment": map[string]any{"body": "seed"}}})
+		api("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Duplicate printer report",
+			"comment": map[string]any{"body": "The printer is burning"}}})
 		api("/api/v2/macros.json", map[string]any{"macro": map[string]any{"title": "Close and thank", "actions": []any{
 			map[string]any{"field": "status", "value": "solved"},
 			map[string]any{"field": "comment_value", "value": "Thanks for your patience; this is fixed."}}}})
