@@ -67,23 +67,39 @@ func (h *Pages) AfterWrite(ctx context.Context, w *ticket.Write) error {
 // center by the caller.
 func agent(ctx context.Context) (auth.Actor, error) { return auth.RequireAgent(ctx) }
 
-// sidebar is the views with their counts, shown on every workspace page.
+// sidebar is the views shown on every workspace page. Their counts are
+// not computed here: counting a view of a large account takes far longer
+// than the page, so the sidebar fetches them once the page is shown
+// (viewCounts) and every half minute after.
 func (h *Pages) sidebar(ctx context.Context) ([]viewCount, error) {
 	active := true
 	vs, _, _, err := h.views.List(ctx, view.Filter{Active: &active}, db.Page{Limit: 100})
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(vs))
+	lines := make([]viewCount, len(vs))
 	for i, v := range vs {
-		ids[i] = v.ID
+		lines[i] = viewCount{ID: v.ID, Title: v.Title, Count: -1}
 	}
-	counted, ns, err := h.views.CountMany(ctx, ids)
+	return lines, nil
+}
+
+// counted is the sidebar with every view's count.
+func (h *Pages) counted(ctx context.Context) ([]viewCount, error) {
+	side, err := h.sidebar(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lines := make([]viewCount, len(counted))
-	for i, v := range counted {
+	ids := make([]int64, len(side))
+	for i, v := range side {
+		ids[i] = v.ID
+	}
+	vs, ns, err := h.views.CountMany(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]viewCount, len(vs))
+	for i, v := range vs {
 		lines[i] = viewCount{ID: v.ID, Title: v.Title, Count: ns[i]}
 	}
 	return lines, nil
@@ -726,13 +742,13 @@ func (h *Pages) events(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// viewCounts is the views list alone, which the sidebar reloads every
-// half minute so its counts stay current.
+// viewCounts is the views list with counts, which the sidebar loads after
+// the page and every half minute after.
 func (h *Pages) viewCounts(w http.ResponseWriter, r *http.Request) error {
 	if _, err := agent(r.Context()); err != nil {
 		return err
 	}
-	side, err := h.sidebar(r.Context())
+	side, err := h.counted(r.Context())
 	if err != nil {
 		return err
 	}
