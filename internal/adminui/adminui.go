@@ -34,16 +34,34 @@ type Accounts interface {
 	Update(ctx context.Context, p account.Patch) (account.Account, error)
 }
 
+// Deps are the rooms the admin center stands on.
+type Deps struct {
+	Sharing  Sharing
+	Accounts Accounts
+	Triggers Triggers
+	People   People
+	Tokens   Tokens
+	// SupportAddress is an account's support email address.
+	SupportAddress func(subdomain string) string
+	// Address is where an account's pages are, for after a rename.
+	Address func(r *http.Request, subdomain string) string
+}
+
 // Pages serves /admin.
 type Pages struct {
-	sharing  Sharing
-	accounts Accounts
-	triggers Triggers
+	sharing        Sharing
+	accounts       Accounts
+	triggers       Triggers
+	people         People
+	tokens         Tokens
+	supportAddress func(string) string
+	address        func(*http.Request, string) string
 }
 
 // New builds the admin center.
-func New(s Sharing, a Accounts, t Triggers) *Pages {
-	return &Pages{sharing: s, accounts: a, triggers: t}
+func New(d Deps) *Pages {
+	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens,
+		supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -57,6 +75,16 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/admin/triggers", web.H(h.triggersPage))
 	r.Get("/admin/triggers/new", web.H(h.newTrigger))
 	r.Post("/admin/triggers", web.H(h.createTrigger))
+	r.Get("/admin/people", web.H(h.peoplePage))
+	r.Post("/admin/people", web.H(h.addPerson))
+	r.Post("/admin/people/{id}/suspension", web.H(h.suspend))
+	r.Get("/admin/groups", web.H(h.groupsPage))
+	r.Post("/admin/groups", web.H(h.addGroup))
+	r.Get("/admin/api_tokens", web.H(h.tokensPage))
+	r.Post("/admin/api_tokens", web.H(h.addToken))
+	r.Post("/admin/api_tokens/{id}/delete", web.H(h.deleteToken))
+	r.Get("/admin/account", web.H(h.accountPage))
+	r.Post("/admin/account", web.H(h.saveAccount))
 }
 
 func admin(ctx context.Context) error {

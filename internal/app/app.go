@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -248,7 +249,8 @@ func (a *App) routes() chi.Router {
 		r.Use(a.Accounts.Middleware, a.sessions.Middleware, auth.CSRF)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
 		a.agent.Routes(r)
-		adminui.New(a.Sharing, a.Accounts, a.Triggers).Routes(r)
+		adminui.New(adminui.Deps{Sharing: a.Sharing, Accounts: a.Accounts, Triggers: a.Triggers, People: a.Users,
+			Tokens: a.Tokens, SupportAddress: a.Mail.SupportAddress, Address: a.accountAddress}).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
 	// agreement's token, not a user's credentials.
@@ -280,6 +282,18 @@ func (a *App) routes() chi.Router {
 		}
 	})
 	return r
+}
+
+// accountAddress is where account sub's pages are, seen from a request
+// (the same scheme and port; sub.<base domain>).
+func (a *App) accountAddress(r *http.Request, sub string) string {
+	base := httpx.BaseURL(r.Context())
+	scheme, hostport, _ := strings.Cut(base, "://")
+	port := ""
+	if _, p, err := net.SplitHostPort(hostport); err == nil {
+		port = ":" + p
+	}
+	return scheme + "://" + sub + "." + a.Config.BaseDomain + port + "/agent/sign_in"
 }
 
 // readyz answers 200 only when the database answers and no migration is
