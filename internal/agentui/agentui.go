@@ -16,6 +16,7 @@ import (
 	"parley/internal/platform/errs"
 	"parley/internal/platform/httpx"
 	"parley/internal/rule/view"
+	"parley/internal/share"
 	"parley/internal/web"
 )
 
@@ -36,6 +37,11 @@ type Views interface {
 	Page(ctx context.Context, id int64, page, perPage int) (view.View, view.Result, error)
 }
 
+// Sharing lists the account's sharing agreements (the share room).
+type Sharing interface {
+	List(ctx context.Context) ([]share.Agreement, error)
+}
+
 // Deps are the rooms the workspace stands on.
 type Deps struct {
 	Sessions  *auth.Sessions
@@ -51,6 +57,7 @@ type Deps struct {
 	Directory Directory
 	Lists     TicketLists
 	Bulk      Bulk
+	Sharing   Sharing
 	// InTx runs fn in one database transaction.
 	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -70,6 +77,7 @@ type Pages struct {
 	directory   Directory
 	ticketLists TicketLists
 	bulk        Bulk
+	sharing     Sharing
 	inTx        func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
@@ -77,7 +85,8 @@ type Pages struct {
 func New(d Deps) *Pages {
 	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
 		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers,
-		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, bulk: d.Bulk, inTx: d.InTx}
+		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, bulk: d.Bulk, sharing: d.Sharing,
+		inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"parley/internal/platform/errs"
 	"parley/internal/platform/opt"
 	"parley/internal/rule/macro"
+	"parley/internal/share"
 	"parley/internal/ticket"
 	"parley/internal/user"
 	"parley/internal/web"
@@ -45,6 +47,11 @@ type ticketForm struct {
 	Body      string
 	// defaults maps a status category to its default custom status id.
 	defaults map[string]string
+	// Partners are the accepted outbound sharing agreements; the sharing
+	// field is shown only when there are some (seed 003). SharedTo is the
+	// one the ticket is shared through.
+	Partners []choice
+	SharedTo string
 }
 
 func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
@@ -94,6 +101,17 @@ func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
 	}
 	for _, m := range ms {
 		f.Macros = append(f.Macros, choice{strconv.FormatInt(m.ID, 10), m.Title})
+	}
+	if h.sharing != nil {
+		ags, err := h.sharing.List(ctx)
+		if err != nil {
+			return f, err
+		}
+		for _, ag := range ags {
+			if ag.Direction == share.Outbound && ag.Status == share.StatusAccepted {
+				f.Partners = append(f.Partners, choice{strconv.FormatInt(ag.ID, 10), ag.Name})
+			}
+		}
 	}
 	return f, nil
 }
@@ -172,6 +190,14 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 		return ticketView{}, err
 	}
 	f.Status, f.Prio, f.Type, f.Tags = strconv.FormatInt(t.CustomStatusID, 10), deref(t.Priority), deref(t.Type), strings.Join(t.Tags, " ")
+	if t.SharedToID != nil {
+		f.SharedTo = strconv.FormatInt(*t.SharedToID, 10)
+		if !slices.ContainsFunc(f.Partners, func(c choice) bool { return c.Value == f.SharedTo }) {
+			// Shared through an agreement no longer accepted: keep it
+			// chosen, so saving the form does not unshare by accident.
+			f.Partners = append(f.Partners, choice{f.SharedTo, "agreement " + f.SharedTo + " (no longer accepted)"})
+		}
+	}
 	if t.Status == "new" {
 		f.Status = f.defaults["open"] // an agent's first update opens a new ticket, as Zendesk's submit does
 	}
@@ -347,7 +373,11 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = h.tickets.UpdateAs(ctx, a, id, unchangedDropped(cur, formInput(r), openID), webVia)
+	in := unchangedDropped(cur, formInput(r), openID)
+	if r.PostForm.Has("share_with") {
+		in.SharingAgreementIDs = sharingChange(cur, r.PostFormValue("share_with"))
+	}
+	_, _, err = h.tickets.UpdateAs(ctx, a, id, in, webVia)
 	if errs.Is(err, errs.Invalid) {
 		tv, derr := h.ticketData(ctx, id)
 		if derr != nil {
@@ -413,6 +443,28 @@ func (h *Pages) defaultOpen(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return sts[0].ID, nil
+}
+
+// sharingChange turns the sharing field into sharing_agreement_ids when it
+// changed: the partner to share with (keeping the agreement a received
+// ticket came through), or none to stop sharing it out.
+func sharingChange(cur ticket.Ticket, chosen string) opt.Opt[[]int64] {
+	want, _ := strconv.ParseInt(chosen, 10, 64)
+	have := int64(0)
+	if cur.SharedToID != nil {
+		have = *cur.SharedToID
+	}
+	if want == have {
+		return opt.Opt[[]int64]{}
+	}
+	ids := []int64{}
+	if cur.SharedFromID != nil {
+		ids = append(ids, *cur.SharedFromID)
+	}
+	if want > 0 {
+		ids = append(ids, want)
+	}
+	return opt.Of(ids)
 }
 
 func (h *Pages) newTicketForm(w http.ResponseWriter, r *http.Request) error {

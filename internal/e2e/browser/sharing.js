@@ -98,7 +98,34 @@ run(async ({ context }) => {
     assert.match(await (await row(a, 'beta Support')).innerText(), /accepted/);
   });
 
+  await step('A shares a ticket from its ticket page; B receives it', async () => {
+    await a.goto(A + '/agent/tickets/new');
+    await a.getByLabel('Requester email').fill('carla@example.org');
+    await a.getByLabel('Subject').fill('Needs the partner');
+    await a.getByLabel('Description').fill('Part 7 keeps failing.');
+    await a.getByRole('button', { name: 'Create ticket' }).click();
+    await a.getByRole('status').waitFor();
+    await a.getByLabel('Sharing').selectOption({ label: 'Share with beta Support' });
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await a.locator('.badge.shared').waitFor();
+    assert.match(await a.locator('.log').innerText(), /ticket sharing: shared/);
+    await shot(a, 'ticket-shared');
+    await b.goto(B + '/agent/search?q=' + encodeURIComponent('"Needs the partner"'));
+    for (let i = 0; await b.getByRole('link', { name: /Needs the partner/ }).count() === 0; i++) {
+      assert.ok(i < 50, 'the shared ticket did not reach B');
+      await b.waitForTimeout(200);
+      await b.reload();
+    }
+    await b.getByRole('link', { name: /Needs the partner/ }).click();
+    await b.getByText('Part 7 keeps failing.').waitFor();
+    assert.equal(await b.getByLabel('Sharing').count(), 0, 'B has no outbound agreement: no sharing field');
+    a.assertNoErrors();
+    b.assertNoErrors();
+  });
+
   await step('B deactivates by keyboard; both sides show who did it', async () => {
+    await b.goto(B + '/admin/sharing');
     const button = (await row(b, 'Alpha Support')).getByRole('button', { name: /^Deactivate/ });
     await button.focus();
     await b.keyboard.press('Enter');
