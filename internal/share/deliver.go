@@ -295,20 +295,20 @@ func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	if err != nil {
 		return err
 	}
-	var todo []DeliverArgs
+	var due []DeliverArgs
 	for rows.Next() {
 		var a DeliverArgs
 		if err := rows.Scan(&a.AccountID, &a.AgreementID); err != nil {
 			rows.Close()
 			return err
 		}
-		todo = append(todo, a)
+		due = append(due, a)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, a := range todo {
+	for _, a := range due {
 		if err := s.q.Enqueue(ctx, a, nil); err != nil {
 			return err
 		}

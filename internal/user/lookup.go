@@ -84,6 +84,15 @@ func (s *Service) CreatePlaceholder(ctx context.Context, accountID int64, name s
 	return s.userByID(ctx, accountID, id)
 }
 
+// systemOnly drops what only Parley itself sets: whether a user is a
+// ticket-sharing placeholder (API clients read shared and shared_agent).
+func systemOnly(a auth.Actor, in Input) Input {
+	if a.Method != "system" {
+		in.Shared, in.SharedAgent = opt.Opt[bool]{}, opt.Opt[bool]{}
+	}
+	return in
+}
+
 // GroupMember reports whether a live group exists and, for userID > 0,
 // whether the user belongs to it.
 func (s *Service) GroupMember(ctx context.Context, accountID, groupID, userID int64) (bool, bool, error) {

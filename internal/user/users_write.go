@@ -372,15 +372,6 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in Input) (User, err
 }
 
 // nullZeroIDs reads optional ids sent as 0 as "none".
-// systemOnly drops what only Parley itself sets: whether a user is a
-// ticket-sharing placeholder (API clients read shared and shared_agent).
-func systemOnly(a auth.Actor, in Input) Input {
-	if a.Method != "system" {
-		in.Shared, in.SharedAgent = opt.Opt[bool]{}, opt.Opt[bool]{}
-	}
-	return in
-}
-
 func nullZeroIDs(in Input) Input {
 	in.OrganizationID = opt.NullZero(in.OrganizationID)
 	in.DefaultGroupID = opt.NullZero(in.DefaultGroupID)
