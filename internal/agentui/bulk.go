@@ -85,10 +85,7 @@ func (h *Pages) bulkEdit(w http.ResponseWriter, r *http.Request) error {
 // merge merges this ticket into another (a job, as the API's merge).
 func (h *Pages) merge(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}

@@ -179,10 +179,7 @@ func fieldFacts(fields map[string]any) [][2]string {
 
 func (h *Pages) userPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}
@@ -221,10 +218,7 @@ func (h *Pages) userPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Pages) organizationPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}

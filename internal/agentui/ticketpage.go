@@ -282,10 +282,7 @@ func show(v any) string {
 
 func (h *Pages) ticketPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}
@@ -303,10 +300,7 @@ func (h *Pages) ticketPage(w http.ResponseWriter, r *http.Request) error {
 // ticketPanels is the part of the ticket page that live updates replace.
 func (h *Pages) ticketPanels(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}
@@ -354,11 +348,7 @@ func formInput(r *http.Request) ticket.Input {
 
 func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a, err := agent(ctx)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	a, id, err := agentID(r)
 	if err != nil {
 		return err
 	}
@@ -530,11 +520,7 @@ func (h *Pages) createTicket(w http.ResponseWriter, r *http.Request) error {
 // browser showing it refreshes its panels without a reload.
 func (h *Pages) events(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a, err := agent(ctx)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	a, id, err := agentID(r)
 	if err != nil {
 		return err
 	}

@@ -126,10 +126,7 @@ type viewPage struct {
 
 func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	_, id, err := agentID(r)
 	if err != nil {
 		return err
 	}
@@ -159,6 +156,16 @@ func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.Render(w, r, http.StatusOK, ViewTickets(web.NewPage(r, v.Title, "agent"), vp))
 	return nil
+}
+
+// agentID is the signed-in agent and the {id} of the URL.
+func agentID(r *http.Request) (auth.Actor, int64, error) {
+	a, err := agent(r.Context())
+	if err != nil {
+		return a, 0, err
+	}
+	id, err := pathID(r)
+	return a, id, err
 }
 
 // pathID is the {id} of the URL; anything else is a page not found.

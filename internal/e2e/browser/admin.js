@@ -4,14 +4,7 @@
 // add a group, make an API token (shown once, working against the API)
 // and revoke it, turn secure downloads on; an agent is kept out.
 const assert = require('node:assert/strict');
-const { run, step, page, shot, PARLEY_URL } = require('./lib.js');
-
-async function signIn(p, email, password) {
-  await p.goto(PARLEY_URL + '/agent/sign_in');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password').fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-}
+const { run, step, page, shot, signIn, PARLEY_URL } = require('./lib.js');
 
 // apiStatus calls the API with a token from node, not the page: a 401
 // with WWW-Authenticate would make the browser itself ask for a password.

@@ -142,6 +142,16 @@ async function step(name, fn) {
   }
 }
 
+// signIn signs page p in at base (PARLEY_URL by default) through the
+// sign-in form, and waits until it has left the form.
+async function signIn(p, email, password, base = PARLEY_URL) {
+  await p.goto(base + '/agent/sign_in');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL((u) => !u.pathname.startsWith('/agent/sign_in'));
+}
+
 // run(fn) launches the browser, awaits fn({browser, context}), closes the
 // browser whatever happens, prints `PASS <script>: N steps` and sets the
 // exit code (1 on any failure, or when fn ran no step).
@@ -163,4 +173,4 @@ function run(fn) {
   });
 }
 
-module.exports = { FLAGS, PARLEY_URL, SCREENSHOTS, VIEWPORTS, launch, page, run, shot, step, viewport };
+module.exports = { FLAGS, PARLEY_URL, SCREENSHOTS, VIEWPORTS, launch, page, run, shot, signIn, step, viewport };

@@ -8,18 +8,10 @@
 //   PARLEY_A_URL, PARLEY_B_URL: the two accounts' addresses;
 //   PARLEY_EMAIL/PARLEY_PASSWORD (A's owner), PARLEY_B_EMAIL/PARLEY_B_PASSWORD.
 const assert = require('node:assert/strict');
-const { run, step, page, shot } = require('./lib.js');
+const { run, step, page, shot, signIn } = require('./lib.js');
 
 const A = process.env.PARLEY_A_URL;
 const B = process.env.PARLEY_B_URL;
-
-async function signIn(p, base, email, password) {
-  await p.goto(base + '/agent/sign_in');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password').fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(base + '/agent');
-}
 
 // unlabelled lists form fields a screen reader could not name.
 async function unlabelled(p) {
@@ -39,7 +31,8 @@ run(async ({ context }) => {
   b.on('dialog', (d) => d.accept());
 
   await step('A signs in and reaches the workspace with its views', async () => {
-    await signIn(a, A, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
+    await signIn(a, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD, A);
+    await a.waitForURL(A + '/agent');
     await a.getByRole('heading', { name: 'Workspace' }).waitFor();
     assert.ok(await a.getByText('All unsolved tickets').isVisible());
     await shot(a, 'workspace');
@@ -79,7 +72,7 @@ run(async ({ context }) => {
   });
 
   await step('B sees the invitation with its terms on a phone and accepts it', async () => {
-    await signIn(b, B, process.env.PARLEY_B_EMAIL, process.env.PARLEY_B_PASSWORD);
+    await signIn(b, process.env.PARLEY_B_EMAIL, process.env.PARLEY_B_PASSWORD, B);
     await b.goto(B + '/admin/sharing');
     const r = await row(b, 'Alpha Support');
     await r.waitFor();

@@ -8,15 +8,7 @@
 //   PARLEY_EMAIL/PARLEY_PASSWORD: the admin; PARLEY_AGENT_EMAIL/_PASSWORD:
 //   a second agent (Bea Backup); PARLEY_MACRO: a macro's title.
 const assert = require('node:assert/strict');
-const { run, step, page, shot, PARLEY_URL } = require('./lib.js');
-
-async function signIn(p, email, password) {
-  await p.goto(PARLEY_URL + '/agent/sign_in');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password').fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(PARLEY_URL + '/agent');
-}
+const { run, step, page, shot, signIn, PARLEY_URL } = require('./lib.js');
 
 run(async ({ context }) => {
   const a = await page(await context('laptop'));
