@@ -58,6 +58,7 @@ type Deps struct {
 	Lists     TicketLists
 	Bulk      Bulk
 	Sharing   Sharing
+	Forms     Forms
 	// InTx runs fn in one database transaction.
 	InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -78,6 +79,7 @@ type Pages struct {
 	ticketLists TicketLists
 	bulk        Bulk
 	sharing     Sharing
+	forms       Forms
 	inTx        func(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
@@ -86,7 +88,7 @@ func New(d Deps) *Pages {
 	return &Pages{sessions: d.Sessions, passwords: d.Passwords, mail: d.Mail, views: d.Views, tickets: d.Tickets,
 		people: d.People, macros: d.Macros, live: d.Live, viewers: d.Viewers,
 		searcher: d.Search, directory: d.Directory, ticketLists: d.Lists, bulk: d.Bulk, sharing: d.Sharing,
-		inTx: d.InTx}
+		forms: d.Forms, inTx: d.InTx}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF

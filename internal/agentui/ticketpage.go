@@ -149,6 +149,8 @@ type ticketView struct {
 	Conversation []entry
 	Log          []change
 	Form         ticketForm
+	Fields       []formField
+	CCs          []cc
 	Problem      string
 }
 
@@ -165,7 +167,7 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	if err != nil {
 		return ticketView{}, err
 	}
-	ids := []int64{t.RequesterID}
+	ids := append([]int64{t.RequesterID}, t.EmailCCIDs...)
 	for _, c := range comments {
 		ids = append(ids, c.AuthorID)
 	}
@@ -209,6 +211,12 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	}
 	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Form: f,
 		Shared: len(t.SharingAgreementIDs()) > 0}
+	if tv.Fields, err = h.fieldsOf(ctx, t); err != nil {
+		return ticketView{}, err
+	}
+	for _, id := range t.EmailCCIDs {
+		tv.CCs = append(tv.CCs, cc{ID: id, Name: nameOr(names, id)})
+	}
 	for _, c := range comments {
 		tv.Conversation = append(tv.Conversation, entry{Author: nameOr(names, c.AuthorID), When: c.CreatedAt.Format("2006-01-02 15:04"),
 			Body: c.PlainBody, Public: c.Public, Channel: c.Via.Channel})
@@ -364,6 +372,8 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := unchangedDropped(cur, formInput(r), openID)
+	in.CustomFields = fieldInput(r, cur)
+	in.EmailCCs = ccInput(r)
 	if r.PostForm.Has("share_with") {
 		in.SharingAgreementIDs = sharingChange(cur, r.PostFormValue("share_with"))
 	}

@@ -187,7 +187,7 @@ func (a *App) wire() error {
 	a.sessions = auth.NewSessions(a.DB, a.Clock, a.Users)
 	a.agent = agentui.New(agentui.Deps{Sessions: a.sessions, Passwords: a.Users, Mail: a.Mail, Views: a.Views,
 		Tickets: a.Tickets, People: a.Users, Macros: a.Macros, Live: a.Live, Viewers: agentui.NewViewers(a.DB),
-		Search: a.Search, Directory: a.Users, Lists: a.Tickets, Bulk: a.Tickets, Sharing: a.Sharing, InTx: a.DB.InTx})
+		Search: a.Search, Directory: a.Users, Lists: a.Tickets, Bulk: a.Tickets, Sharing: a.Sharing, Forms: a.Tickets, InTx: a.DB.InTx})
 	a.Tickets.AddHook(a.agent)
 
 	workers := river.NewWorkers()

@@ -109,6 +109,23 @@ run(async ({ context }) => {
     assert.match(log, /assignee: — → Bea Backup/);
   });
 
+  await step('form fields follow their conditions and reach the other agent', async () => {
+    const model = a.getByLabel('Printer model');
+    assert.equal(await model.isVisible(), false, 'a child field is hidden until its parent has the value');
+    await a.getByLabel('Product').selectOption({ label: 'Printer' });
+    await model.waitFor();
+    await model.fill('LaserJet 4');
+    await a.getByLabel('Add CCs (email addresses)').fill('boss@example.org');
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    await b.getByLabel('Remove boss', { exact: true }).waitFor({ timeout: 10000 }); // a new CC is named after their address
+    assert.equal(await b.getByLabel('Printer model').inputValue(), 'LaserJet 4');
+    assert.ok(await b.getByLabel('Printer model').isVisible());
+    await a.getByLabel('Product').selectOption({ label: 'Scanner' });
+    assert.equal(await model.isVisible(), false, 'the child field hides again');
+    await a.getByLabel('Product').selectOption({ label: 'Printer' });
+  });
+
   await step('a custom status is offered under its category', async () => {
     await a.getByLabel('Status').selectOption({ label: 'On-hold: Waiting on vendor' });
     await a.getByRole('button', { name: 'Submit' }).click();

@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"fmt"
 	"testing"
 
 	"parley/internal/app/apptest"
@@ -28,9 +29,31 @@ func TestWorkspace(t *testing.T) {
 		api("/api/v2/macros.json", map[string]any{"macro": map[string]any{"title": "Close and thank", "actions": []any{
 			map[string]any{"field": "status", "value": "solved"},
 			map[string]any{"field": "comment_value", "value": "Thanks for your patience; this is fixed."}}}})
+		product := field(t, s, map[string]any{"type": "tagger", "title": "Product", "custom_field_options": []any{
+			map[string]any{"name": "Printer", "value": "printer"}, map[string]any{"name": "Scanner", "value": "scanner"}}})
+		model := field(t, s, map[string]any{"type": "text", "title": "Printer model"})
+		forms := s.Do(t, apptest.Request{Path: "/api/v2/ticket_forms.json", Auth: s.Default.TokenAuth()}).JSON(t)["ticket_forms"].([]any)
+		form := forms[0].(map[string]any)
+		ids := append(form["ticket_field_ids"].([]any), product, model)
+		if r := s.Do(t, apptest.Request{Method: "PUT", Path: fmt.Sprintf("/api/v2/ticket_forms/%v.json", form["id"]), Auth: s.Default.TokenAuth(),
+			Body: map[string]any{"ticket_form": map[string]any{"ticket_field_ids": ids, "agent_conditions": []any{map[string]any{
+				"parent_field_id": product, "value": "printer", "child_fields": []any{map[string]any{"id": model, "is_required": false}}}}}}}); r.Status != 200 {
+			t.Fatalf("form conditions: %d %s", r.Status, r.Body)
+		}
 		api("/api/v2/custom_statuses.json", map[string]any{"custom_status": map[string]any{"status_category": "hold",
 			"agent_label": "Waiting on vendor"}})
 		browser.Run(t, s, "workspace.js", "PARLEY_AGENT_EMAIL=bea@alpha.example", "PARLEY_AGENT_PASSWORD=bea-password-1",
 			"PARLEY_MACRO=Close and thank")
 	})
+}
+
+// field creates a ticket field and returns its id.
+func field(t *testing.T, s *apptest.Server, def map[string]any) any {
+	t.Helper()
+	r := s.Do(t, apptest.Request{Method: "POST", Path: "/api/v2/ticket_fields.json", Auth: s.Default.TokenAuth(),
+		Body: map[string]any{"ticket_field": def}})
+	if r.Status != 201 {
+		t.Fatalf("create field: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(t)["ticket_field"].(map[string]any)["id"]
 }

@@ -24,6 +24,7 @@ document.addEventListener('change', (e) => {
     const res = await fetch(live.dataset.panels, { headers: { 'HX-Request': 'true' } });
     if (!res.ok) return;
     live.innerHTML = await res.text();
+    if (window.parleyApplyConditions) window.parleyApplyConditions();
     const again = document.getElementById('body');
     if (again && draft) again.value = draft;
   });
@@ -86,4 +87,28 @@ document.addEventListener('change', (e) => {
       prepare(copy);
     });
   }
+})();
+// Form conditions: a field with data-reveal shows only while one of its
+// parent fields has one of the values that reveal it.
+(() => {
+  const valueOf = (id) => {
+    const box = document.querySelector(`[data-field="${id}"]`);
+    if (!box) return [];
+    const el = box.querySelector('select, input:not([type=hidden]), textarea');
+    if (!el) return [];
+    if (el.type === 'checkbox') return [String(el.checked)];
+    if (el.multiple) return [...el.selectedOptions].map((o) => o.value);
+    return [el.value];
+  };
+  const apply = () => {
+    for (const box of document.querySelectorAll('[data-reveal]')) {
+      if (!box.dataset.reveal) continue;
+      const rules = JSON.parse(box.dataset.reveal);
+      box.hidden = !rules.some((r) => valueOf(r.parent).some((v) => r.values.includes(v)));
+    }
+  };
+  document.addEventListener('change', apply);
+  document.addEventListener('DOMContentLoaded', apply);
+  document.addEventListener('htmx:afterSwap', apply);
+  window.parleyApplyConditions = apply;
 })();
