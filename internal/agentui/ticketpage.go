@@ -52,6 +52,8 @@ type ticketForm struct {
 	// one the ticket is shared through.
 	Partners []choice
 	SharedTo string
+	// FollowupOf is the closed ticket a new ticket follows up (0: none).
+	FollowupOf int64
 }
 
 func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
@@ -145,6 +147,7 @@ type ticketView struct {
 	Status       string
 	Requester    string
 	RequesterID  int64
+	Closed       bool
 	Shared       bool
 	Conversation []entry
 	Log          []change
@@ -209,7 +212,7 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	if t.GroupID != nil {
 		f.Group = strconv.FormatInt(*t.GroupID, 10)
 	}
-	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Form: f,
+	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Closed: t.Status == "closed", Form: f,
 		Shared: len(t.SharingAgreementIDs()) > 0}
 	if tv.Fields, err = h.fieldsOf(ctx, t); err != nil {
 		return ticketView{}, err
@@ -374,6 +377,9 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	in := unchangedDropped(cur, formInput(r), openID)
 	in.CustomFields = fieldInput(r, cur)
 	in.EmailCCs = ccInput(r)
+	if email := strings.TrimSpace(r.PostFormValue("requester_email")); email != "" {
+		in.Requester = opt.Of(ticket.RequesterInput{Email: email})
+	}
 	if r.PostForm.Has("share_with") {
 		in.SharingAgreementIDs = sharingChange(cur, r.PostFormValue("share_with"))
 	}
@@ -477,6 +483,16 @@ func (h *Pages) newTicketForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Status = f.defaults["open"]
+	// A follow-up of a closed ticket starts with its subject and requester.
+	if src, err := strconv.ParseInt(r.URL.Query().Get("followup_of"), 10, 64); err == nil && src > 0 {
+		t, err := h.tickets.Get(ctx, src)
+		if err != nil {
+			return err
+		}
+		if t.Status == "closed" {
+			f.FollowupOf, f.Subject = t.ID, "Re: "+t.Subject
+		}
+	}
 	side, err := h.sidebar(ctx)
 	if err != nil {
 		return err
@@ -496,6 +512,9 @@ func (h *Pages) createTicket(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := formInput(r)
 	in.Subject = opt.Of(r.PostFormValue("subject"))
+	if src, err := strconv.ParseInt(r.PostFormValue("via_followup_source_id"), 10, 64); err == nil && src > 0 {
+		in.ViaFollowupSourceID = opt.Of(src)
+	}
 	if email := strings.TrimSpace(r.PostFormValue("requester_email")); email != "" {
 		in.Requester = opt.Of(ticket.RequesterInput{Email: email, Name: r.PostFormValue("requester_name")})
 	}

@@ -227,6 +227,25 @@ run(async ({ context }) => {
     a.assertNoErrors();
   });
 
+  await step('a closed ticket offers a follow-up that keeps its requester', async () => {
+    await a.goto(PARLEY_URL + '/agent/tickets/' + process.env.PARLEY_CLOSED_ID);
+    await a.getByRole('link', { name: 'Create a follow-up' }).click();
+    assert.equal(await a.getByLabel('Subject').inputValue(), 'Re: Old closed issue');
+    await a.getByLabel('Description').fill('It is back.');
+    await a.getByRole('button', { name: 'Create ticket' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByText(/Requested by/).innerText(), /Olga Old/);
+    a.assertNoErrors();
+  });
+
+  await step('change a ticket\'s requester', async () => {
+    await a.getByLabel('Change the requester (email)').fill('erin@example.org');
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByText(/Requested by/).innerText(), /erin/);
+    a.assertNoErrors();
+  });
+
   await step('bulk edit: tick tickets in a view and change them together', async () => {
     await a.goto(PARLEY_URL + '/agent');
     await a.getByRole('link', { name: /All unsolved tickets/ }).click();

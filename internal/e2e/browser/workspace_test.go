@@ -24,6 +24,13 @@ func TestWorkspace(t *testing.T) {
 			"role": "agent", "password": "bea-password-1"}})
 		api("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Seeded ticket",
 			"comment": map[string]any{"body": "seed"}}})
+		closed := s.Do(t, apptest.Request{Method: "POST", Path: "/api/v2/tickets.json", Auth: s.Default.TokenAuth(),
+			Body: map[string]any{"ticket": map[string]any{"subject": "Old closed issue", "status": "closed",
+				"requester": map[string]any{"name": "Olga Old", "email": "olga@example.org"}, "comment": map[string]any{"body": "long ago"}}}})
+		if closed.Status != 201 {
+			t.Fatalf("closed ticket: %d %s", closed.Status, closed.Body)
+		}
+		closedID := closed.JSON(t)["ticket"].(map[string]any)["id"]
 		api("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Duplicate printer report",
 			"comment": map[string]any{"body": "The printer is burning"}}})
 		api("/api/v2/macros.json", map[string]any{"macro": map[string]any{"title": "Close and thank", "actions": []any{
@@ -43,7 +50,7 @@ func TestWorkspace(t *testing.T) {
 		api("/api/v2/custom_statuses.json", map[string]any{"custom_status": map[string]any{"status_category": "hold",
 			"agent_label": "Waiting on vendor"}})
 		browser.Run(t, s, "workspace.js", "PARLEY_AGENT_EMAIL=bea@alpha.example", "PARLEY_AGENT_PASSWORD=bea-password-1",
-			"PARLEY_MACRO=Close and thank")
+			"PARLEY_MACRO=Close and thank", fmt.Sprintf("PARLEY_CLOSED_ID=%v", closedID))
 	})
 }
 
