@@ -1,7 +1,8 @@
 // Package adminui is the admin center in the browser: the ticket sharing
 // page (seed 003: every agreement with its status and terms, invitations,
-// accept, decline and deactivate, declining all invitations) and triggers
-// (a list, and a condition/action builder driven by the definitions). Each page acts through the same services as the API, so
+// accept, decline and deactivate, declining all invitations), triggers and
+// automations (a list, and a condition/action builder driven by the
+// definitions), people, groups, API tokens and the account. Each page acts through the same services as the API, so
 // permissions and validation are the API's.
 package adminui
 
@@ -72,9 +73,11 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/sharing/invitations", web.H(h.invite))
 	r.Post("/admin/sharing/{id}/status", web.H(h.setStatus))
 	r.Post("/admin/sharing/settings", web.H(h.settings))
-	r.Get("/admin/triggers", web.H(h.triggersPage))
-	r.Get("/admin/triggers/new", web.H(h.newTrigger))
-	r.Post("/admin/triggers", web.H(h.createTrigger))
+	for _, k := range []ruleKind{triggerKind, automationKind} {
+		r.Get("/admin/"+k.Path, web.H(h.rulesPage(k)))
+		r.Get("/admin/"+k.Path+"/new", web.H(h.newRule(k)))
+		r.Post("/admin/"+k.Path, web.H(h.createRule(k)))
+	}
 	r.Get("/admin/people", web.H(h.peoplePage))
 	r.Post("/admin/people", web.H(h.addPerson))
 	r.Post("/admin/people/{id}/suspension", web.H(h.suspend))

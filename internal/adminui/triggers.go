@@ -30,9 +30,23 @@ type ruleRow struct {
 	Field, Operator, Value string
 }
 
+// ruleKind is triggers or automations: one service, one builder.
+type ruleKind struct {
+	Kind     rule.Kind
+	Path     string // under /admin
+	Title    string // the list's title
+	Singular string
+}
+
+var (
+	triggerKind    = ruleKind{Kind: rule.Trigger, Path: "triggers", Title: "Triggers", Singular: "trigger"}
+	automationKind = ruleKind{Kind: rule.Automation, Path: "automations", Title: "Automations", Singular: "automation"}
+)
+
 // triggerForm is the builder's content: what was typed, and the
 // definitions (as JSON for the page's script).
 type triggerForm struct {
+	K           ruleKind
 	Title       string
 	All, Any    []ruleRow
 	Actions     []ruleRow
@@ -40,27 +54,31 @@ type triggerForm struct {
 	Problem     string
 }
 
-func (h *Pages) triggersPage(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
+func (h *Pages) rulesPage(k ruleKind) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := admin(r.Context()); err != nil {
+			return err
+		}
+		ts, _, _, err := h.triggers.List(r.Context(), k.Kind, trigger.Filter{}, db.Page{Limit: 100})
+		if err != nil {
+			return err
+		}
+		web.Render(w, r, http.StatusOK, TriggersPage(web.NewPage(r, k.Title, "admin"), k, ts))
+		return nil
 	}
-	ts, _, _, err := h.triggers.List(r.Context(), rule.Trigger, trigger.Filter{}, db.Page{Limit: 100})
-	if err != nil {
-		return err
-	}
-	web.Render(w, r, http.StatusOK, TriggersPage(web.NewPage(r, "Triggers", "admin"), ts))
-	return nil
 }
 
-func (h *Pages) newTrigger(w http.ResponseWriter, r *http.Request) error {
-	return h.renderBuilder(w, r, http.StatusOK, triggerForm{})
+func (h *Pages) newRule(k ruleKind) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return h.renderBuilder(w, r, http.StatusOK, triggerForm{K: k})
+	}
 }
 
 func (h *Pages) renderBuilder(w http.ResponseWriter, r *http.Request, status int, f triggerForm) error {
 	if err := admin(r.Context()); err != nil {
 		return err
 	}
-	defs, err := h.triggers.Definitions(r.Context(), rule.Trigger)
+	defs, err := h.triggers.Definitions(r.Context(), f.K.Kind)
 	if err != nil {
 		return err
 	}
@@ -74,7 +92,7 @@ func (h *Pages) renderBuilder(w http.ResponseWriter, r *http.Request, status int
 			*list = append(*list, ruleRow{})
 		}
 	}
-	web.Render(w, r, status, TriggerBuilder(web.NewPage(r, "New trigger", "admin"), f))
+	web.Render(w, r, status, TriggerBuilder(web.NewPage(r, "New "+f.K.Singular, "admin"), f))
 	return nil
 }
 
@@ -107,28 +125,31 @@ func conditions(rs []ruleRow) []rule.Condition {
 	return out
 }
 
-func (h *Pages) createTrigger(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
+func (h *Pages) createRule(k ruleKind) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := admin(r.Context()); err != nil {
+			return err
+		}
+		if err := r.ParseForm(); err != nil {
+			return errs.Wrap(errs.BadRequest, "The form could not be read", err)
+		}
+		f := triggerForm{K: k, Title: r.PostFormValue("title"), All: rows(r, "all"), Any: rows(r, "any"),
+			Actions: rows(r, "action")}
+		var actions []rule.Action
+		for _, a := range f.Actions {
+			actions = append(actions, rule.Action{Field: a.Field, Value: a.Value})
+		}
+		in := trigger.Input{Title: opt.Of(f.Title), All: opt.Of(conditions(f.All)), Any: opt.Of(conditions(f.Any)),
+			Actions: opt.Of(actions)}
+		t, err := h.triggers.Create(r.Context(), k.Kind, in)
+		if errs.Is(err, errs.Invalid) {
+			f.Problem = web.Message(err)
+			return h.renderBuilder(w, r, http.StatusUnprocessableEntity, f)
+		}
+		if err != nil {
+			return err
+		}
+		web.Notice(w, r, "/admin/"+k.Path, strings.ToUpper(k.Singular[:1])+k.Singular[1:]+" “"+t.Title+"” created.")
+		return nil
 	}
-	if err := r.ParseForm(); err != nil {
-		return errs.Wrap(errs.BadRequest, "The form could not be read", err)
-	}
-	f := triggerForm{Title: r.PostFormValue("title"), All: rows(r, "all"), Any: rows(r, "any"), Actions: rows(r, "action")}
-	var actions []rule.Action
-	for _, a := range f.Actions {
-		actions = append(actions, rule.Action{Field: a.Field, Value: a.Value})
-	}
-	in := trigger.Input{Title: opt.Of(f.Title), All: opt.Of(conditions(f.All)), Any: opt.Of(conditions(f.Any)),
-		Actions: opt.Of(actions)}
-	t, err := h.triggers.Create(r.Context(), rule.Trigger, in)
-	if errs.Is(err, errs.Invalid) {
-		f.Problem = web.Message(err)
-		return h.renderBuilder(w, r, http.StatusUnprocessableEntity, f)
-	}
-	if err != nil {
-		return err
-	}
-	web.Notice(w, r, "/admin/triggers", "Trigger “"+t.Title+"” created.")
-	return nil
 }

@@ -21,7 +21,7 @@ run(async ({ context }) => {
   await step('the admin opens the admin center', async () => {
     await signIn(a, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
     await a.getByRole('link', { name: 'Admin center' }).click();
-    for (const s of ['People', 'Groups', 'Triggers', 'Ticket sharing', 'API tokens', 'Account']) {
+    for (const s of ['People', 'Groups', 'Triggers', 'Automations', 'Ticket sharing', 'API tokens', 'Account']) {
       assert.ok(await a.getByRole('link', { name: s, exact: true }).isVisible(), s);
     }
     await shot(a, 'admin-center');
@@ -42,6 +42,27 @@ run(async ({ context }) => {
     await a.getByRole('status').waitFor();
     assert.match(await a.getByRole('row', { name: /Cleo Agent/ }).innerText(), /active/);
     await shot(a, 'people');
+    a.assertNoErrors();
+  });
+
+  await step('build an automation from the automation definitions', async () => {
+    await a.goto(PARLEY_URL + '/admin/automations');
+    assert.ok(await a.getByRole('cell', { name: /Close ticket 4 days after status is set to solved/ }).isVisible());
+    await a.getByRole('link', { name: 'New automation' }).click();
+    await a.getByLabel('Title').fill('Close solved after two days');
+    const all = a.locator('fieldset[data-rows=all] .rule-row');
+    await all.nth(0).getByLabel('Field').selectOption({ label: 'Status' });
+    await all.nth(0).getByLabel('Operator').selectOption({ label: 'Is' });
+    await all.nth(0).getByLabel('Value').fill('solved');
+    await all.nth(1).getByLabel('Field').selectOption({ label: 'Hours since solved' });
+    await all.nth(1).getByLabel('Operator').selectOption({ label: 'Greater than' });
+    await all.nth(1).getByLabel('Value').fill('48');
+    const actions = a.locator('fieldset[data-rows=action] .rule-row');
+    await actions.nth(0).getByLabel('Field').selectOption({ label: 'Status' });
+    await actions.nth(0).getByLabel('Value').fill('closed');
+    await a.getByRole('button', { name: 'Create automation' }).click();
+    await a.getByRole('status').waitFor();
+    assert.ok(await a.getByRole('cell', { name: 'Close solved after two days' }).isVisible());
     a.assertNoErrors();
   });
 
