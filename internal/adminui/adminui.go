@@ -2,7 +2,7 @@
 // page (seed 003: every agreement with its status and terms, invitations,
 // accept, decline and deactivate, declining all invitations), triggers and
 // automations (a list, and a condition/action builder driven by the
-// definitions), people, groups, API tokens and the account. Each page acts through the same services as the API, so
+// definitions), people, groups, ticket statuses, API tokens and the account. Each page acts through the same services as the API, so
 // permissions and validation are the API's.
 package adminui
 
@@ -42,6 +42,7 @@ type Deps struct {
 	Triggers Triggers
 	People   People
 	Tokens   Tokens
+	Statuses Statuses
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
 	// Address is where an account's pages are, for after a rename.
@@ -55,13 +56,14 @@ type Pages struct {
 	triggers       Triggers
 	people         People
 	tokens         Tokens
+	statuses       Statuses
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
 }
 
 // New builds the admin center.
 func New(d Deps) *Pages {
-	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens,
+	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
 		supportAddress: d.SupportAddress, address: d.Address}
 }
 
@@ -86,6 +88,9 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/admin/api_tokens", web.H(h.tokensPage))
 	r.Post("/admin/api_tokens", web.H(h.addToken))
 	r.Post("/admin/api_tokens/{id}/delete", web.H(h.deleteToken))
+	r.Get("/admin/statuses", web.H(h.statusesPage))
+	r.Post("/admin/statuses", web.H(h.addStatus))
+	r.Post("/admin/statuses/{id}/active", web.H(h.setStatusActive))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

@@ -21,7 +21,7 @@ run(async ({ context }) => {
   await step('the admin opens the admin center', async () => {
     await signIn(a, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
     await a.getByRole('link', { name: 'Admin center' }).click();
-    for (const s of ['People', 'Groups', 'Triggers', 'Automations', 'Ticket sharing', 'API tokens', 'Account']) {
+    for (const s of ['People', 'Groups', 'Ticket statuses', 'Triggers', 'Automations', 'Ticket sharing', 'API tokens', 'Account']) {
       assert.ok(await a.getByRole('link', { name: s, exact: true }).isVisible(), s);
     }
     await shot(a, 'admin-center');
@@ -63,6 +63,23 @@ run(async ({ context }) => {
     await a.getByRole('button', { name: 'Create automation' }).click();
     await a.getByRole('status').waitFor();
     assert.ok(await a.getByRole('cell', { name: 'Close solved after two days' }).isVisible());
+    a.assertNoErrors();
+  });
+
+  await step('add a custom status, turn it off, and find it offered (or not) on tickets', async () => {
+    await a.goto(PARLEY_URL + '/admin/statuses');
+    await a.getByLabel('Category').selectOption('pending');
+    await a.getByLabel('Agent label').fill('Waiting on parts');
+    await a.getByRole('button', { name: 'Add status' }).click();
+    await a.getByRole('status').waitFor();
+    assert.ok(await a.getByRole('row', { name: /Waiting on parts/ }).isVisible());
+    await a.goto(PARLEY_URL + '/agent/tickets/new');
+    assert.equal(await a.getByLabel('Status').locator('option', { hasText: 'Pending: Waiting on parts' }).count(), 1);
+    await a.goto(PARLEY_URL + '/admin/statuses');
+    await a.getByRole('button', { name: 'Turn off Waiting on parts' }).click();
+    await a.getByRole('status').waitFor();
+    await a.goto(PARLEY_URL + '/agent/tickets/new');
+    assert.equal(await a.getByLabel('Status').locator('option', { hasText: 'Waiting on parts' }).count(), 0);
     a.assertNoErrors();
   });
 
