@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 
 	"parley/internal/auth"
@@ -283,12 +284,12 @@ func (s *Service) receiveUpdate(ctx context.Context, ag Agreement, uuid string, 
 			next := user.NormalizeTags(*in.Tags)
 			var add, rm []string
 			for _, tag := range next {
-				if !contains(sh.Tags, tag) {
+				if !slices.Contains(sh.Tags, tag) {
 					add = append(add, tag)
 				}
 			}
 			for _, tag := range sh.Tags {
-				if !contains(next, tag) {
+				if !slices.Contains(next, tag) {
 					rm = append(rm, tag)
 				}
 			}
@@ -374,15 +375,6 @@ func (s *Service) receiveUnshare(ctx context.Context, ag Agreement, uuid string)
 			})
 		return err
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // matchFields turns a partner's custom_fields into values of our fields:
