@@ -51,7 +51,10 @@ type Page struct {
 
 // NewPage fills the viewer's part of a page from the request.
 func NewPage(r *http.Request, title, section string) Page {
-	p := Page{Title: title, Section: section, Notice: r.URL.Query().Get("notice")}
+	p := Page{Title: title, Section: section}
+	if c, err := r.Cookie(noticeCookie); err == nil {
+		p.Notice, _ = url.QueryUnescape(c.Value)
+	}
 	if t, ok := auth.TenantFrom(r.Context()); ok {
 		p.Account = t.Name
 	}
@@ -71,6 +74,10 @@ func Render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Cache-Control", "no-store")
+	if _, err := r.Cookie(noticeCookie); err == nil {
+		// Shown on this page: not again.
+		http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	}
 	w.WriteHeader(status)
 	if err := c.Render(r.Context(), w); err != nil {
 		httpx.LoggerFrom(r.Context()).ErrorContext(r.Context(), "render page", "error", err.Error(), "path", r.URL.Path)
@@ -140,9 +147,17 @@ func Message(err error) string {
 	return out
 }
 
-// Notice redirects to path with a notice to show (Post/Redirect/Get).
+// noticeCookie carries a notice across one redirect. A cookie, not the
+// query string: a link someone else crafted must not put words in the
+// help desk's mouth.
+const noticeCookie = "parley_notice"
+
+// Notice redirects to path with a notice the next page shows once
+// (Post/Redirect/Get).
 func Notice(w http.ResponseWriter, r *http.Request, path, notice string) {
-	http.Redirect(w, r, path+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: url.QueryEscape(notice), Path: "/", HttpOnly: true,
+		Secure: Secure(r), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
 // csrfHeaders is the hx-headers value that makes htmx send the token.

@@ -298,3 +298,25 @@ func TestSessionExpiry(t *testing.T) {
 		}
 	})
 }
+
+// A notice is shown once, after the redirect that set it; a notice in a
+// link's query string is not shown at all.
+func TestNotices(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, s *apptest.Server) {
+		b := newBrowser(t, s)
+		b.signIn(s.Default.Email, s.Default.Password)
+		if st, _ := b.get("/agent?notice=Call+us+at+555"); st != 200 || strings.Contains(b.last, "Call us at 555") {
+			t.Errorf("a notice from the query string was shown (%d)", st)
+		}
+		token := b.csrf()
+		if st, loc := b.post("/admin/sharing/settings", url.Values{"csrf_token": {token}}); st != http.StatusSeeOther || loc != "/admin/sharing" {
+			t.Fatalf("save: %d %s", st, loc)
+		}
+		if b.get("/admin/sharing"); !strings.Contains(b.last, "Sharing invitations reach you again.") {
+			t.Error("the notice after the redirect is missing")
+		}
+		if b.get("/admin/sharing"); strings.Contains(b.last, "Sharing invitations reach you again.") {
+			t.Error("the notice was shown twice")
+		}
+	})
+}
