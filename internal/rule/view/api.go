@@ -423,12 +423,18 @@ func (h *API) count(w http.ResponseWriter, r *http.Request) error {
 	return httpx.JSON(w, http.StatusOK, httpx.M{"view_count": countJSON(r.Context(), id, n)})
 }
 
-func countJSON(ctx context.Context, id, n int64) httpx.M {
+// countJSON is Zendesk's view_count; a count from the cache is not fresh,
+// and its pretty form says it is approximate ("~1234").
+func countJSON(ctx context.Context, id int64, n Count) httpx.M {
 	var vid, url any
 	if id != 0 {
 		vid, url = id, httpx.URL(ctx, "/api/v2/views/%d/count.json", id)
 	}
-	return httpx.M{"view_id": vid, "url": url, "value": n, "pretty": strconv.FormatInt(n, 10), "fresh": true}
+	pretty := strconv.FormatInt(n.N, 10)
+	if !n.Fresh {
+		pretty = "~" + pretty
+	}
+	return httpx.M{"view_id": vid, "url": url, "value": n.N, "pretty": pretty, "fresh": n.Fresh}
 }
 
 func (h *API) countMany(w http.ResponseWriter, r *http.Request) error {
@@ -439,7 +445,7 @@ func (h *API) countMany(w http.ResponseWriter, r *http.Request) error {
 	if len(ids) == 0 {
 		return errs.E(errs.BadRequest, "Parameter ids is required").WithCode("ParameterMissing")
 	}
-	vs, ns, err := h.s.CountMany(r.Context(), ids)
+	vs, ns, err := h.s.Counts(r.Context(), ids)
 	if err != nil {
 		return err
 	}

@@ -89,10 +89,10 @@ func (s *Service) Preview(ctx context.Context, in Input, run Run) (View, Result,
 }
 
 // PreviewCount counts the tickets of unsaved conditions.
-func (s *Service) PreviewCount(ctx context.Context, in Input) (int64, error) {
+func (s *Service) PreviewCount(ctx context.Context, in Input) (Count, error) {
 	v, err := s.previewView(ctx, in)
 	if err != nil {
-		return 0, err
+		return Count{}, err
 	}
 	return s.count(ctx, auth.ActorFrom(ctx), v)
 }
@@ -120,28 +120,29 @@ func (s *Service) previewView(ctx context.Context, in Input) (View, error) {
 	return v, nil
 }
 
-// CountTickets counts a visible view's tickets exactly.
-func (s *Service) CountTickets(ctx context.Context, id int64) (int64, error) {
+// CountTickets counts a visible view's tickets (an expensive count may
+// come from the cache: see countcache.go).
+func (s *Service) CountTickets(ctx context.Context, id int64) (Count, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
-		return 0, err
+		return Count{}, err
 	}
 	v, err := s.visible(ctx, a, id)
 	if err != nil {
-		return 0, err
+		return Count{}, err
 	}
 	return s.count(ctx, a, v)
 }
 
-// CountMany counts several visible views; ids the agent cannot see are
+// Counts counts several visible views; ids the agent cannot see are
 // left out, as Zendesk does.
-func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, error) {
+func (s *Service) Counts(ctx context.Context, ids []int64) ([]View, []Count, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	var vs []View
-	var ns []int64
+	var ns []Count
 	for _, id := range ids {
 		v, err := s.visible(ctx, a, id)
 		if errs.Is(err, errs.NotFound) {
@@ -158,6 +159,16 @@ func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, 
 	return vs, ns, nil
 }
 
+// CountMany is Counts without freshness: what the workspace sidebar shows.
+func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, error) {
+	vs, cs, err := s.Counts(ctx, ids)
+	ns := make([]int64, len(cs))
+	for i, c := range cs {
+		ns[i] = c.N
+	}
+	return vs, ns, err
+}
+
 // condition compiles the view's conditions for the agent: the live
 // tickets of the account that match. args must be empty; $1 is the account.
 func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
@@ -172,15 +183,17 @@ func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
 	return `t.account_id = $1 AND t.deleted_at IS NULL AND (` + sqlCond + `)`, nil
 }
 
-func (s *Service) count(ctx context.Context, a auth.Actor, v View) (int64, error) {
+func (s *Service) count(ctx context.Context, a auth.Actor, v View) (Count, error) {
 	args := []any{}
 	w, err := s.condition(a, v, &args)
 	if err != nil {
-		return 0, err
+		return Count{}, err
 	}
-	var n int64
-	err = s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&n)
-	return n, err
+	return s.cachedCount(ctx, a, v, func(ctx context.Context) (int64, error) {
+		var n int64
+		err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&n)
+		return n, err
+	})
 }
 
 func dir(desc bool) string {
@@ -199,9 +212,11 @@ func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (R
 	var res Result
 	p := run.Page
 	if !p.Keyset {
-		if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&res.Total); err != nil {
+		n, err := s.count(ctx, a, v)
+		if err != nil {
 			return Result{}, err
 		}
+		res.Total = n.N
 	}
 	if p.Sort == "(t.id)" || p.Sort == "" {
 		p.Sort = "id"
@@ -305,9 +320,20 @@ func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (R
 	return res, nil
 }
 
-// Page runs a visible view in its own order, one offset page of perPage
-// tickets (page counts from 1): what the agent workspace lists.
-func (s *Service) Page(ctx context.Context, id int64, page, perPage int) (View, Result, error) {
+// Order is a sort asked for instead of the view's own, with the
+// semantics of sort_by and sort_order on /views/{id}/execute: an empty By
+// keeps the view's sort and grouping; any By turns grouping off (one the
+// view cannot sort by falls back to the view's sort); an empty Dir keeps
+// the view's sort order.
+type Order struct {
+	By  string
+	Dir string // "asc", "desc" or ""
+}
+
+// Page runs a visible view in its own order, or in o when given, one
+// offset page of perPage tickets (page counts from 1): what the agent
+// workspace lists.
+func (s *Service) Page(ctx context.Context, id int64, page, perPage int, o Order) (View, Result, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return View{}, Result{}, err
@@ -321,13 +347,19 @@ func (s *Service) Page(ctx context.Context, id int64, page, perPage int) (View, 
 		return View{}, Result{}, err
 	}
 	sorts := Sorts(cat)
-	f, ok := sorts[v.Output.SortBy]
+	f, ok := sorts[o.By]
 	if !ok {
-		f = sorts["nice_id"]
+		if f, ok = sorts[v.Output.SortBy]; !ok {
+			f = sorts["nice_id"]
+		}
+	}
+	desc := v.Output.SortOrder == "desc"
+	if o.Dir != "" {
+		desc = o.Dir == "desc"
 	}
 	page = max(page, 1)
-	run := Run{Page: db.Page{Limit: perPage, Offset: (page - 1) * perPage, Sort: f.Column, Desc: v.Output.SortOrder == "desc"},
-		SortKind: f.Kind, Grouped: true}
+	run := Run{Page: db.Page{Limit: perPage, Offset: (page - 1) * perPage, Sort: f.Column, Desc: desc},
+		SortKind: f.Kind, Grouped: o.By == ""}
 	res, err := s.execute(ctx, a, v, run)
 	return v, res, err
 }

@@ -31,11 +31,12 @@ type Service struct {
 	tickets  Tickets
 	catalogs Catalogs
 	side     Sideloads
+	counts   *counts
 }
 
 // NewService builds the view service.
 func NewService(d *db.DB, c clock.Clock, tickets Tickets, catalogs Catalogs, side Sideloads) *Service {
-	return &Service{d: d, clock: c, tickets: tickets, catalogs: catalogs, side: side}
+	return &Service{d: d, clock: c, tickets: tickets, catalogs: catalogs, side: side, counts: &counts{costly: countCostly}}
 }
 
 // Filter narrows view lists.
