@@ -43,6 +43,8 @@ type Deps struct {
 	People   People
 	Tokens   Tokens
 	Statuses Statuses
+	Views    Views
+	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
 	// Address is where an account's pages are, for after a rename.
@@ -57,6 +59,8 @@ type Pages struct {
 	people         People
 	tokens         Tokens
 	statuses       Statuses
+	views          Views
+	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
 }
@@ -64,7 +68,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -91,8 +95,24 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/admin/statuses", web.H(h.statusesPage))
 	r.Post("/admin/statuses", web.H(h.addStatus))
 	r.Post("/admin/statuses/{id}/active", web.H(h.setStatusActive))
+	r.Get("/admin/views", web.H(h.viewsPage))
+	r.Get("/admin/views/new", web.H(h.newView))
+	r.Post("/admin/views", web.H(h.createView))
+	r.Get("/admin/views/{id}", web.H(h.editView))
+	r.Post("/admin/views/{id}", web.H(h.updateView))
+	r.Post("/admin/views/{id}/active", web.H(h.setViewActive))
+	r.Post("/admin/views/{id}/delete", web.H(h.deleteView))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
+}
+
+// pathID is the {id} of the path (NotFound when it is not an id).
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.NotFoundf("Not found")
+	}
+	return id, nil
 }
 
 func admin(ctx context.Context) error {

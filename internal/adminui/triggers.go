@@ -2,7 +2,6 @@ package adminui
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -21,15 +20,6 @@ type Triggers interface {
 	Definitions(ctx context.Context, kind rule.Kind) (map[string]any, error)
 }
 
-// builderRows is how many empty rows the builder offers per list (more
-// can be added in the browser).
-const builderRows = 3
-
-// ruleRow is one condition or action row of the builder.
-type ruleRow struct {
-	Field, Operator, Value string
-}
-
 // ruleKind is triggers or automations: one service, one builder.
 type ruleKind struct {
 	Kind     rule.Kind
@@ -46,12 +36,10 @@ var (
 // triggerForm is the builder's content: what was typed, and the
 // definitions (as JSON for the page's script).
 type triggerForm struct {
-	K           ruleKind
-	Title       string
-	All, Any    []ruleRow
-	Actions     []ruleRow
-	Definitions string
-	Problem     string
+	K       ruleKind
+	Title   string
+	B       builder
+	Problem string
 }
 
 func (h *Pages) rulesPage(k ruleKind) web.Handler {
@@ -82,47 +70,12 @@ func (h *Pages) renderBuilder(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(defs)
-	if err != nil {
+	f.B.Conditions, f.B.Actions = true, true
+	if f.B, err = newBuilder(defs, f.B); err != nil {
 		return err
-	}
-	f.Definitions = string(b)
-	for _, list := range []*[]ruleRow{&f.All, &f.Any, &f.Actions} {
-		for len(*list) < builderRows {
-			*list = append(*list, ruleRow{})
-		}
 	}
 	web.Render(w, r, status, TriggerBuilder(web.NewPage(r, "New "+f.K.Singular, "admin"), f))
 	return nil
-}
-
-// rows reads the builder's rows named prefix_field[], prefix_operator[],
-// prefix_value[]; empty rows are left out.
-func rows(r *http.Request, prefix string) []ruleRow {
-	fields, ops, vals := r.PostForm[prefix+"_field"], r.PostForm[prefix+"_operator"], r.PostForm[prefix+"_value"]
-	var out []ruleRow
-	for i, f := range fields {
-		if strings.TrimSpace(f) == "" {
-			continue
-		}
-		row := ruleRow{Field: f}
-		if i < len(ops) {
-			row.Operator = ops[i]
-		}
-		if i < len(vals) {
-			row.Value = vals[i]
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
-func conditions(rs []ruleRow) []rule.Condition {
-	out := []rule.Condition{}
-	for _, r := range rs {
-		out = append(out, rule.Condition{Field: r.Field, Operator: r.Operator, Value: r.Value})
-	}
-	return out
 }
 
 func (h *Pages) createRule(k ruleKind) web.Handler {
@@ -133,14 +86,10 @@ func (h *Pages) createRule(k ruleKind) web.Handler {
 		if err := r.ParseForm(); err != nil {
 			return errs.Wrap(errs.BadRequest, "The form could not be read", err)
 		}
-		f := triggerForm{K: k, Title: r.PostFormValue("title"), All: rows(r, "all"), Any: rows(r, "any"),
-			Actions: rows(r, "action")}
-		var actions []rule.Action
-		for _, a := range f.Actions {
-			actions = append(actions, rule.Action{Field: a.Field, Value: a.Value})
-		}
-		in := trigger.Input{Title: opt.Of(f.Title), All: opt.Of(conditions(f.All)), Any: opt.Of(conditions(f.Any)),
-			Actions: opt.Of(actions)}
+		f := triggerForm{K: k, Title: r.PostFormValue("title"),
+			B: builder{All: rows(r, "all"), Any: rows(r, "any"), Acts: rows(r, "action")}}
+		in := trigger.Input{Title: opt.Of(f.Title), All: opt.Of(conditions(f.B.All)), Any: opt.Of(conditions(f.B.Any)),
+			Actions: opt.Of(actions(f.B.Acts))}
 		t, err := h.triggers.Create(r.Context(), k.Kind, in)
 		if errs.Is(err, errs.Invalid) {
 			f.Problem = web.Message(err)

@@ -37,6 +37,7 @@ import (
 	"parley/internal/platform/httpx"
 	"parley/internal/platform/jobs"
 	"parley/internal/platform/ratelimit"
+	"parley/internal/rule/catalog"
 	"parley/internal/rule/macro"
 	"parley/internal/rule/trigger"
 	"parley/internal/rule/view"
@@ -250,7 +251,8 @@ func (a *App) routes() chi.Router {
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
 		a.agent.Routes(r)
 		adminui.New(adminui.Deps{Sharing: a.Sharing, Accounts: a.Accounts, Triggers: a.Triggers, People: a.Users,
-			Tokens: a.Tokens, Statuses: a.Tickets, SupportAddress: a.Mail.SupportAddress, Address: a.accountAddress}).Routes(r)
+			Tokens: a.Tokens, Statuses: a.Tickets, Views: a.Views, Catalogs: catalog.New(a.DB),
+			SupportAddress: a.Mail.SupportAddress, Address: a.accountAddress}).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
 	// agreement's token, not a user's credentials.

@@ -1,0 +1,125 @@
+'use strict';
+// The admin center's configuration pages in Chromium. For each page: make
+// one, change it, see bad input refused with what was typed kept, and
+// check through the API or the workspace that it really took effect.
+const assert = require('node:assert/strict');
+const { run, step, page, shot, signIn, PARLEY_URL } = require('./lib.js');
+
+// api calls the API from node with the owner's token (not the page: the
+// browser would ask for a password on a 401).
+async function api(method, path, body) {
+  const res = await fetch(PARLEY_URL + '/api/v2' + path, {
+    method,
+    headers: { Authorization: process.env.PARLEY_API_AUTH, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+// refused submits the page's form expecting 422 with an alert, and
+// forgets that one 4xx (it is the point of the step).
+async function refused(p, button) {
+  const [res] = await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST'), button.click()]);
+  assert.equal(res.status(), 422);
+  await p.getByRole('alert').waitFor();
+  const errors = p.takeErrors();
+  assert.ok(errors.length > 0 && errors.every((e) => /422/.test(e)), errors.join('\n'));
+  return (await p.getByRole('alert').innerText()).trim();
+}
+
+// idFrom is the id at the end of a link's path.
+async function idFrom(link) {
+  const href = await link.getAttribute('href');
+  return Number(href.split('/').pop());
+}
+
+run(async ({ context }) => {
+  const a = await page(await context('laptop'));
+  a.on('dialog', (d) => d.accept());
+  await signIn(a, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
+  let viewID;
+
+  await step('views: build one from the view definitions, with columns, sorting and a group', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Views', exact: true }).click();
+    assert.ok(await a.getByRole('link', { name: 'Recently updated tickets' }).isVisible(), 'default views are listed');
+    await a.getByRole('link', { name: 'New view' }).click();
+    await a.getByLabel('Title').fill('Urgent tickets');
+    const all = a.locator('fieldset[data-rows=all] .rule-row');
+    await all.nth(0).getByLabel('Field').selectOption({ label: 'Priority' });
+    await all.nth(0).getByLabel('Operator').selectOption({ label: 'Is' });
+    await all.nth(0).getByLabel('Value').fill('urgent');
+    await a.getByLabel('Column 1', { exact: true }).selectOption({ label: 'Subject' });
+    await a.getByLabel('Column 2', { exact: true }).selectOption({ label: 'Priority' });
+    await a.getByLabel('Column 3', { exact: true }).selectOption({ label: 'Requester' });
+    for (const n of [4, 5, 6]) await a.getByLabel(`Column ${n}`, { exact: true }).selectOption('');
+    await a.getByLabel('Sort by').selectOption({ label: 'Updated' });
+    await a.getByLabel('Sort order').selectOption('asc');
+    // Zendesk's rule: a view needs a condition on status, type, group,
+    // assignee or requester; the page says so and keeps the form.
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create view' })), /status, type, group/);
+    assert.equal(await all.nth(0).getByLabel('Value').inputValue(), 'urgent');
+    assert.equal(await a.getByLabel('Column 3', { exact: true }).inputValue(), 'requester');
+    assert.equal(await a.getByLabel('Sort by').inputValue(), 'updated');
+    await all.nth(1).getByLabel('Field').selectOption({ label: 'Status' });
+    await all.nth(1).getByLabel('Operator').selectOption({ label: 'Less than' });
+    await all.nth(1).getByLabel('Value').fill('solved');
+    await a.getByRole('button', { name: 'Create view' }).click();
+    await a.getByRole('status').waitFor();
+    const link = a.getByRole('link', { name: 'Urgent tickets', exact: true });
+    viewID = await idFrom(link);
+    const v = (await api('GET', `/views/${viewID}.json`)).json.view;
+    assert.deepEqual(v.conditions.all, [{ field: 'priority', operator: 'is', value: 'urgent' },
+      { field: 'status', operator: 'less_than', value: 'solved' }]);
+    assert.deepEqual(v.execution.columns.map((c) => c.id), ['subject', 'priority', 'requester']);
+    assert.equal(v.execution.sort.id, 'updated');
+    assert.equal(v.execution.sort.order, 'asc');
+    assert.equal(v.restriction, null);
+    await shot(a, 'views');
+    a.assertNoErrors();
+  });
+
+  await step('views: a refused change keeps what was typed and changes nothing', async () => {
+    await a.getByRole('link', { name: 'Urgent tickets', exact: true }).click();
+    await a.getByLabel('Title').fill('Urgent tickets for billing');
+    await a.getByLabel('Agents in a group').check();
+    await refused(a, a.getByRole('button', { name: 'Save view' }));
+    assert.match(await a.getByRole('alert').innerText(), /group/i);
+    assert.equal(await a.getByLabel('Title').inputValue(), 'Urgent tickets for billing');
+    assert.ok(await a.getByLabel('Agents in a group').isChecked());
+    assert.equal(await a.getByLabel('Column 2', { exact: true }).inputValue(), 'priority');
+    const v = (await api('GET', `/views/${viewID}.json`)).json.view;
+    assert.equal(v.title, 'Urgent tickets');
+    await shot(a, 'view-refused');
+  });
+
+  await step('views: restrict it to a group, and find it in the workspace with its tickets', async () => {
+    await a.getByLabel('Group', { exact: true }).selectOption({ label: 'Billing' });
+    await a.getByRole('button', { name: 'Save view' }).click();
+    await a.getByRole('status').waitFor();
+    assert.match(await a.getByRole('row', { name: /Urgent tickets for billing/ }).innerText(), /Group: Billing/);
+    const v = (await api('GET', `/views/${viewID}.json`)).json.view;
+    assert.equal(v.restriction.type, 'Group');
+    assert.deepEqual(v.execution.columns.map((c) => c.id), ['subject', 'priority', 'requester']);
+    await a.goto(PARLEY_URL + '/agent');
+    await a.locator('.views a', { hasText: 'Urgent tickets for billing' }).click();
+    await a.getByRole('link', { name: 'Invoice printer on fire' }).waitFor();
+    assert.equal(await a.getByRole('link', { name: 'A calm question' }).count(), 0);
+    a.assertNoErrors();
+  });
+
+  await step('views: deactivate it (gone from the workspace), then delete it', async () => {
+    await a.goto(PARLEY_URL + '/admin/views');
+    await a.getByRole('button', { name: 'Deactivate Urgent tickets for billing' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/views/${viewID}.json`)).json.view.active, false);
+    await a.goto(PARLEY_URL + '/agent');
+    assert.equal(await a.locator('.views a', { hasText: 'Urgent tickets for billing' }).count(), 0);
+    await a.goto(PARLEY_URL + '/admin/views?active=false');
+    await a.getByRole('button', { name: 'Delete Urgent tickets for billing' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/views/${viewID}.json`)).status, 404);
+    a.assertNoErrors();
+  });
+});

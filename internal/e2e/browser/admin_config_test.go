@@ -1,0 +1,34 @@
+package browser_test
+
+import (
+	"testing"
+
+	"parley/internal/app/apptest"
+	"parley/internal/e2e/browser"
+)
+
+// TestAdminConfig runs admin_config.js on both dialects: the admin
+// center's configuration pages (views, macros, ticket fields and forms,
+// organizations, webhooks, roles), each checked through the API or the
+// workspace.
+func TestAdminConfig(t *testing.T) {
+	browser.Require(t)
+	apptest.Each(t, func(t *testing.T, s *apptest.Server) {
+		post := func(path string, body any) map[string]any {
+			t.Helper()
+			r := s.Do(t, apptest.Request{Method: "POST", Path: path, Auth: s.Default.TokenAuth(), Body: body})
+			if r.Status != 201 {
+				t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+			}
+			return r.JSON(t)
+		}
+		post("/api/v2/groups.json", map[string]any{"group": map[string]any{"name": "Billing"}})
+		post("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Invoice printer on fire",
+			"priority": "urgent", "comment": map[string]any{"body": "Smoke everywhere"}}})
+		post("/api/v2/tickets.json", map[string]any{"ticket": map[string]any{"subject": "A calm question",
+			"priority": "low", "comment": map[string]any{"body": "No hurry"}}})
+		post("/api/v2/users.json", map[string]any{"user": map[string]any{"name": "Hal Agent", "email": "hal@alpha.example",
+			"role": "agent", "password": "hal-password-1"}})
+		browser.Run(t, s, "admin_config.js", "PARLEY_API_AUTH="+s.Default.TokenAuth())
+	})
+}
