@@ -44,6 +44,7 @@ type Deps struct {
 	Tokens   Tokens
 	Statuses Statuses
 	Views    Views
+	Macros   Macros
 	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
@@ -60,6 +61,7 @@ type Pages struct {
 	tokens         Tokens
 	statuses       Statuses
 	views          Views
+	macros         Macros
 	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
@@ -68,7 +70,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		views: d.Views, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, macros: d.Macros, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -102,6 +104,13 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/views/{id}", web.H(h.updateView))
 	r.Post("/admin/views/{id}/active", web.H(h.setViewActive))
 	r.Post("/admin/views/{id}/delete", web.H(h.deleteView))
+	r.Get("/admin/macros", web.H(h.macrosPage))
+	r.Get("/admin/macros/new", web.H(h.newMacro))
+	r.Post("/admin/macros", web.H(h.createMacro))
+	r.Get("/admin/macros/{id}", web.H(h.editMacro))
+	r.Post("/admin/macros/{id}", web.H(h.updateMacro))
+	r.Post("/admin/macros/{id}/active", web.H(h.setMacroActive))
+	r.Post("/admin/macros/{id}/delete", web.H(h.deleteMacro))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

@@ -176,14 +176,9 @@ func (f viewForm) input() (view.Input, error) {
 		Restriction: opt.Of(f.Restriction.raw()), All: opt.Of(conditions(f.B.All)), Any: opt.Of(conditions(f.B.Any)),
 		Output: opt.Of(view.OutputIn{Columns: opt.Of(cols), GroupBy: opt.Of(f.GroupBy), GroupOrder: opt.Of(f.GroupOrder),
 			SortBy: opt.Of(f.SortBy), SortOrder: opt.Of(f.SortOrder)})}
-	if f.Position != "" {
-		n, err := strconv.Atoi(f.Position)
-		if err != nil {
-			return in, errs.Invalidf("position", "InvalidValue", "Position: must be a whole number")
-		}
-		in.Position = opt.Of(n)
-	}
-	return in, nil
+	var err error
+	in.Position, err = position(f.Position)
+	return in, err
 }
 
 func (h *Pages) createView(w http.ResponseWriter, r *http.Request) error { return h.saveView(w, r, 0) }

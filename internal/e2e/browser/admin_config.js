@@ -122,4 +122,67 @@ run(async ({ context }) => {
     assert.equal((await api('GET', `/views/${viewID}.json`)).status, 404);
     a.assertNoErrors();
   });
+
+  let macroID;
+  await step('macros: build one from the macro action definitions; a refused one keeps what was typed', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Macros', exact: true }).click();
+    await a.getByRole('link', { name: 'New macro' }).click();
+    await a.getByLabel('Title').fill('Billing::Escalate');
+    await a.getByLabel('Description').fill('Hand over to billing');
+    const acts = a.locator('fieldset[data-rows=action] .rule-row');
+    await acts.nth(0).getByLabel('Field').selectOption({ label: 'Status' });
+    await acts.nth(0).getByLabel('Value').fill('closed');
+    await acts.nth(1).getByLabel('Field').selectOption({ label: 'Add tags' });
+    await acts.nth(1).getByLabel('Value').fill('escalated');
+    await acts.nth(2).getByLabel('Field').selectOption({ label: 'Comment/description' });
+    await acts.nth(2).getByLabel('Value').fill('Billing has your case now.');
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create macro' })), /cannot set the status to closed/);
+    assert.equal(await a.getByLabel('Description').inputValue(), 'Hand over to billing');
+    assert.equal(await acts.nth(1).getByLabel('Field').inputValue(), 'current_tags');
+    assert.equal(await acts.nth(2).getByLabel('Value').inputValue(), 'Billing has your case now.');
+    assert.equal((await api('GET', '/macros/search.json?query=Escalate')).json.macros.length, 0, 'nothing was made');
+    await acts.nth(0).getByLabel('Field').selectOption({ label: 'Priority' });
+    await acts.nth(0).getByLabel('Value').fill('high');
+    await a.getByRole('button', { name: 'Create macro' }).click();
+    await a.getByRole('status').waitFor();
+    macroID = await idFrom(a.getByRole('link', { name: 'Billing::Escalate', exact: true }));
+    const m = (await api('GET', `/macros/${macroID}.json`)).json.macro;
+    assert.deepEqual(m.actions, [{ field: 'priority', value: 'high' }, { field: 'current_tags', value: 'escalated' },
+      { field: 'comment_value', value: 'Billing has your case now.' }]);
+    assert.equal(m.description, 'Hand over to billing');
+    await shot(a, 'macro');
+    a.assertNoErrors();
+  });
+
+  await step('macros: edit it, then apply it from the ticket page\'s macro picker', async () => {
+    await a.getByRole('link', { name: 'Billing::Escalate', exact: true }).click();
+    await a.getByLabel('Title').fill('Billing::Escalate now');
+    await a.locator('fieldset[data-rows=action] .rule-row').nth(0).getByLabel('Value').fill('urgent');
+    await a.getByRole('button', { name: 'Save macro' }).click();
+    await a.getByRole('status').waitFor();
+    const t = (await api('GET', '/search.json?query=' + encodeURIComponent('subject:"A calm question"'))).json.results[0];
+    await a.goto(PARLEY_URL + `/agent/tickets/${t.id}`);
+    await a.getByLabel('Apply a macro').selectOption({ label: 'Billing::Escalate now' });
+    await a.getByRole('button', { name: 'Submit' }).click();
+    await a.getByRole('status').waitFor();
+    const after = (await api('GET', `/tickets/${t.id}.json`)).json.ticket;
+    assert.equal(after.priority, 'urgent');
+    assert.ok(after.tags.includes('escalated'), after.tags.join(' '));
+    await a.getByText('Billing has your case now.').waitFor();
+    a.assertNoErrors();
+  });
+
+  await step('macros: deactivate it (gone from the picker), then delete it', async () => {
+    await a.goto(PARLEY_URL + '/admin/macros');
+    await a.getByRole('button', { name: 'Deactivate Billing::Escalate now' }).click();
+    await a.getByRole('status').waitFor();
+    await a.goto(PARLEY_URL + '/agent/tickets/new');
+    assert.equal(await a.getByLabel('Apply a macro').locator('option', { hasText: 'Billing::Escalate now' }).count(), 0);
+    await a.goto(PARLEY_URL + '/admin/macros?active=false');
+    await a.getByRole('button', { name: 'Delete Billing::Escalate now' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/macros/${macroID}.json`)).status, 404);
+    a.assertNoErrors();
+  });
 });
