@@ -34,7 +34,7 @@ type Mailer interface {
 type Views interface {
 	List(ctx context.Context, f view.Filter, p db.Page) ([]view.View, int64, bool, error)
 	CountMany(ctx context.Context, ids []int64) ([]view.View, []int64, error)
-	Page(ctx context.Context, id int64, page, perPage int) (view.View, view.Result, error)
+	Page(ctx context.Context, id int64, page, perPage int, o view.Order) (view.View, view.Result, error)
 }
 
 // Sharing lists the account's sharing agreements (the share room).

@@ -132,7 +132,7 @@ func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	v, res, err := h.views.Page(ctx, id, page, perPage)
+	v, res, err := h.views.Page(ctx, id, page, perPage, view.Order{})
 	if err != nil {
 		return err
 	}
