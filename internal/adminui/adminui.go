@@ -45,6 +45,8 @@ type Deps struct {
 	Statuses Statuses
 	Views    Views
 	Macros   Macros
+	Fields   Fields
+	Forms    Forms
 	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
@@ -62,6 +64,8 @@ type Pages struct {
 	statuses       Statuses
 	views          Views
 	macros         Macros
+	fields         Fields
+	forms          Forms
 	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
@@ -70,7 +74,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		views: d.Views, macros: d.Macros, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -111,6 +115,18 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/macros/{id}", web.H(h.updateMacro))
 	r.Post("/admin/macros/{id}/active", web.H(h.setMacroActive))
 	r.Post("/admin/macros/{id}/delete", web.H(h.deleteMacro))
+	r.Get("/admin/ticket_fields", web.H(h.fieldsPage))
+	r.Get("/admin/ticket_fields/new", web.H(h.newField))
+	r.Post("/admin/ticket_fields", web.H(h.createField))
+	r.Get("/admin/ticket_fields/{id}", web.H(h.editField))
+	r.Post("/admin/ticket_fields/{id}", web.H(h.updateField))
+	r.Post("/admin/ticket_fields/{id}/active", web.H(h.setFieldActive))
+	r.Get("/admin/ticket_forms", web.H(h.formsPage))
+	r.Get("/admin/ticket_forms/new", web.H(h.newForm))
+	r.Post("/admin/ticket_forms", web.H(h.createForm))
+	r.Get("/admin/ticket_forms/{id}", web.H(h.editForm))
+	r.Post("/admin/ticket_forms/{id}", web.H(h.updateForm))
+	r.Post("/admin/ticket_forms/{id}/delete", web.H(h.deleteForm))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

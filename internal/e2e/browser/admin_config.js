@@ -185,4 +185,140 @@ run(async ({ context }) => {
     assert.equal((await api('GET', `/macros/${macroID}.json`)).status, 404);
     a.assertNoErrors();
   });
+
+  // fieldByTitle finds a ticket field through the API.
+  const fieldByTitle = async (title) => (await api('GET', '/ticket_fields.json')).json.ticket_fields.find((f) => f.title === title);
+
+  await step('ticket fields: make one of every type; refused ones keep what was typed', async () => {
+    const make = async (type, title, fill) => {
+      await a.goto(PARLEY_URL + '/admin/ticket_fields/new?type=' + type);
+      await a.getByLabel('Title').fill(title);
+      if (fill) await fill();
+      await a.getByRole('button', { name: 'Create field' }).click();
+      await a.getByRole('status').waitFor();
+    };
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Ticket fields', exact: true }).click();
+    assert.ok(await a.getByRole('row', { name: /Priority.*system/ }).isVisible(), 'system fields are listed');
+    await make('text', 'Serial number');
+    await make('textarea', 'Old notes');
+    await make('checkbox', 'VIP', () => a.getByLabel('Tag (checkbox fields)').fill('vip'));
+    await make('date', 'Renewal date');
+    await make('integer', 'Seats');
+    await make('decimal', 'Refund amount');
+    await make('multiselect', 'Channels', async () => {
+      await a.getByLabel('Option 1 name').fill('Phone');
+      await a.getByLabel('Option 1 tag').fill('channel_phone');
+      await a.getByLabel('Option 2 name').fill('Email');
+      await a.getByLabel('Option 2 tag').fill('channel_email');
+    });
+    // A pattern that is not a regular expression is refused as typed.
+    await a.goto(PARLEY_URL + '/admin/ticket_fields/new?type=regexp');
+    await a.getByLabel('Title').fill('Case code');
+    await a.getByLabel('Pattern (regular expression fields)').fill('[A-Z');
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create field' })), /not a valid regular expression/);
+    assert.equal(await a.getByLabel('Title').inputValue(), 'Case code');
+    assert.equal(await a.getByLabel('Type').inputValue(), 'regexp');
+    await a.getByLabel('Pattern (regular expression fields)').fill('^[A-Z]+-[0-9]+$');
+    await a.getByRole('button', { name: 'Create field' }).click();
+    await a.getByRole('status').waitFor();
+    // A drop-down whose option tag has a space is refused, options kept.
+    await a.goto(PARLEY_URL + '/admin/ticket_fields/new?type=tagger');
+    await a.getByLabel('Title').fill('Product line');
+    await a.getByLabel('Option 1 name').fill('Hardware');
+    await a.getByLabel('Option 1 tag').fill('hard ware');
+    await a.getByLabel('Option 2 name').fill('Software');
+    await a.getByLabel('Option 2 tag').fill('software');
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create field' })), /value without spaces/);
+    assert.equal(await a.getByLabel('Option 2 name').inputValue(), 'Software');
+    await a.getByLabel('Option 1 tag').fill('hardware');
+    await a.getByRole('button', { name: 'Create field' }).click();
+    await a.getByRole('status').waitFor();
+    const fields = (await api('GET', '/ticket_fields.json')).json.ticket_fields;
+    const byTitle = Object.fromEntries(fields.map((f) => [f.title, f]));
+    for (const [title, type] of [['Serial number', 'text'], ['Old notes', 'textarea'], ['VIP', 'checkbox'], ['Renewal date', 'date'],
+      ['Seats', 'integer'], ['Refund amount', 'decimal'], ['Channels', 'multiselect'], ['Case code', 'regexp'], ['Product line', 'tagger']]) {
+      assert.equal(byTitle[title] && byTitle[title].type, type, title);
+    }
+    assert.equal(byTitle.VIP.tag, 'vip');
+    assert.equal(byTitle['Case code'].regexp_for_validation, '^[A-Z]+-[0-9]+$');
+    assert.deepEqual(byTitle['Product line'].custom_field_options.map((o) => [o.name, o.value]), [['Hardware', 'hardware'], ['Software', 'software']]);
+    await shot(a, 'ticket-fields');
+    a.assertNoErrors();
+  });
+
+  await step('ticket fields: edit title, description and required; deactivate one', async () => {
+    await a.goto(PARLEY_URL + '/admin/ticket_fields');
+    await a.getByRole('link', { name: 'Seats', exact: true }).click();
+    await a.getByLabel('Title').fill('Licensed seats');
+    await a.getByLabel('Description').fill('How many seats the customer pays for');
+    await a.getByLabel('Required to solve a ticket').check();
+    await a.getByRole('button', { name: 'Save field' }).click();
+    await a.getByRole('status').waitFor();
+    const seats = await fieldByTitle('Licensed seats');
+    assert.equal(seats.description, 'How many seats the customer pays for');
+    assert.equal(seats.required, true);
+    await a.getByRole('button', { name: 'Deactivate Old notes' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await fieldByTitle('Old notes')).active, false);
+    a.assertNoErrors();
+  });
+
+  await step('ticket forms: put the drop-down on the default form with a condition; the ticket page follows it', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Ticket forms', exact: true }).click();
+    await a.getByRole('link', { name: 'Default Ticket Form' }).click();
+    await a.getByLabel('Product line', { exact: true }).check();
+    await a.getByLabel('Serial number', { exact: true }).check();
+    // Listed after Serial number (made later), numbered before it.
+    await a.getByLabel('Order of Serial number').fill('21');
+    await a.getByLabel('Order of Product line').fill('20');
+    await a.getByLabel('When field').first().selectOption({ label: 'Product line' });
+    await a.getByLabel('Has value').first().fill('hardware');
+    await a.getByLabel('Show field').first().selectOption({ label: 'Serial number' });
+    await a.getByLabel('Required').first().check();
+    await shot(a, 'ticket-form-editor');
+    await a.getByRole('button', { name: 'Save form' }).click();
+    await a.getByRole('status').waitFor();
+    const product = await fieldByTitle('Product line');
+    const serial = await fieldByTitle('Serial number');
+    const form = (await api('GET', '/ticket_forms.json')).json.ticket_forms.find((f) => f.default);
+    const ids = form.ticket_field_ids;
+    assert.deepEqual(ids.slice(-2), [product.id, serial.id], 'the fields go where they are numbered');
+    assert.deepEqual(form.agent_conditions, [{ parent_field_id: product.id, value: 'hardware',
+      child_fields: [{ id: serial.id, is_required: true }] }]);
+    const t = (await api('GET', '/search.json?query=' + encodeURIComponent('subject:"Invoice printer on fire"'))).json.results[0];
+    await a.goto(PARLEY_URL + `/agent/tickets/${t.id}`);
+    const select = a.getByLabel('Product line');
+    assert.deepEqual((await select.locator('option').allTextContents()).map((t) => t.trim()), ['—', 'Hardware', 'Software']);
+    assert.equal(await a.getByLabel('Serial number').isVisible(), false, 'hidden until its parent has the value');
+    await select.selectOption({ label: 'Hardware' });
+    await a.getByLabel('Serial number').waitFor();
+    await shot(a, 'ticket-form-on-ticket');
+    a.assertNoErrors();
+  });
+
+  await step('ticket forms: a refused form keeps what was typed; make one and delete it', async () => {
+    await a.goto(PARLEY_URL + '/admin/ticket_forms/new');
+    await a.getByLabel('Name', { exact: true }).fill('Returns');
+    await a.getByLabel('Licensed seats', { exact: true }).check();
+    await a.getByLabel('When field').first().selectOption({ label: 'VIP' });
+    await a.getByLabel('Has value').first().fill('true');
+    await a.getByLabel('Show field').first().selectOption({ label: 'Refund amount' });
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create form' })), /not on the form/);
+    assert.equal(await a.getByLabel('Name', { exact: true }).inputValue(), 'Returns');
+    assert.ok(await a.getByLabel('Licensed seats', { exact: true }).isChecked());
+    assert.equal(await a.getByLabel('When field').first().inputValue(), String((await fieldByTitle('VIP')).id));
+    await a.getByLabel('VIP', { exact: true }).check();
+    await a.getByLabel('Refund amount', { exact: true }).check();
+    await a.getByRole('button', { name: 'Create form' }).click();
+    await a.getByRole('status').waitFor();
+    const returns = (await api('GET', '/ticket_forms.json')).json.ticket_forms.find((f) => f.name === 'Returns');
+    assert.equal(returns.agent_conditions[0].value, true);
+    await a.getByRole('button', { name: 'Delete Returns' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/ticket_forms/${returns.id}.json`)).status, 404);
+    await shot(a, 'ticket-forms');
+    a.assertNoErrors();
+  });
 });
