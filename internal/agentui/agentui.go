@@ -111,6 +111,7 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/agent/tickets/{id}", web.H(h.updateTicket))
 	r.Get("/agent/tickets/{id}/panels", web.H(h.ticketPanels))
 	r.Get("/agent/tickets/{id}/events", web.H(h.events))
+	r.Get("/agent/attachments/{id}/{name}", web.H(h.download))
 	r.Get("/agent/view_counts", web.H(h.viewCounts))
 	r.Get("/agent/search", web.H(h.search))
 	r.Get("/agent/users/{id}", web.H(h.userPage))

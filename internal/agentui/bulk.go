@@ -36,6 +36,9 @@ func (h *Pages) bulkEdit(w http.ResponseWriter, r *http.Request) error {
 		return errs.Wrap(errs.BadRequest, "The form could not be read", err)
 	}
 	back := fmt.Sprintf("/agent/views/%d", viewID)
+	if q := sortFrom(r.PostForm).query(); q != "" {
+		back += "?" + q // the list comes back in the order it was shown
+	}
 	// Each item is an update_many entry with only what was chosen: keys
 	// left out are left alone.
 	change := map[string]any{}

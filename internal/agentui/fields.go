@@ -189,3 +189,22 @@ func ccInput(r *http.Request) opt.Opt[[]ticket.CCChange] {
 	}
 	return opt.Of(out)
 }
+
+// followerInput reads the follower changes: an agent to add, and
+// followers to remove. Followers are agents who hear of every change;
+// unlike CCs, they are never the requester's audience.
+func followerInput(r *http.Request) opt.Opt[[]ticket.CCChange] {
+	var out []ticket.CCChange
+	if id, err := strconv.ParseInt(r.PostFormValue("follower_add"), 10, 64); err == nil && id > 0 {
+		out = append(out, ticket.CCChange{UserID: opt.Of(id), Action: "put"})
+	}
+	for _, raw := range r.PostForm["follower_remove"] {
+		if id, err := strconv.ParseInt(raw, 10, 64); err == nil {
+			out = append(out, ticket.CCChange{UserID: opt.Of(id), Action: "delete"})
+		}
+	}
+	if len(out) == 0 {
+		return opt.Opt[[]ticket.CCChange]{}
+	}
+	return opt.Of(out)
+}

@@ -45,6 +45,9 @@ type ticketForm struct {
 	Requester string
 	Name      string
 	Body      string
+	// Internal keeps the reply box on internal note when a refused
+	// update is shown again.
+	Internal bool
 	// defaults maps a status category to its default custom status id.
 	defaults map[string]string
 	// Partners are the accepted outbound sharing agreements; the sharing
@@ -132,6 +135,7 @@ type entry struct {
 	Body    string
 	Public  bool
 	Channel string
+	Files   []fileLink
 }
 
 // change is one line of the event log.
@@ -154,7 +158,13 @@ type ticketView struct {
 	Form         ticketForm
 	Fields       []formField
 	CCs          []cc
-	Problem      string
+	// Followers are the agents following the ticket; Followable the
+	// agents who could start to.
+	Followers  []cc
+	Followable []choice
+	// UploadLimit is the largest file the reply box takes, in bytes.
+	UploadLimit int64
+	Problem     string
 }
 
 func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
@@ -170,7 +180,7 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	if err != nil {
 		return ticketView{}, err
 	}
-	ids := append([]int64{t.RequesterID}, t.EmailCCIDs...)
+	ids := append(append([]int64{t.RequesterID}, t.EmailCCIDs...), t.FollowerIDs...)
 	for _, c := range comments {
 		ids = append(ids, c.AuthorID)
 	}
@@ -213,16 +223,24 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 		f.Group = strconv.FormatInt(*t.GroupID, 10)
 	}
 	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Closed: t.Status == "closed", Form: f,
-		Shared: len(t.SharingAgreementIDs()) > 0}
+		Shared: len(t.SharingAgreementIDs()) > 0, UploadLimit: h.tickets.UploadLimit()}
 	if tv.Fields, err = h.fieldsOf(ctx, t); err != nil {
 		return ticketView{}, err
 	}
 	for _, id := range t.EmailCCIDs {
 		tv.CCs = append(tv.CCs, cc{ID: id, Name: nameOr(names, id)})
 	}
+	for _, id := range t.FollowerIDs {
+		tv.Followers = append(tv.Followers, cc{ID: id, Name: nameOr(names, id)})
+	}
+	for _, a := range f.Agents {
+		if id, _ := strconv.ParseInt(a.Value, 10, 64); !slices.Contains(t.FollowerIDs, id) {
+			tv.Followable = append(tv.Followable, a)
+		}
+	}
 	for _, c := range comments {
 		tv.Conversation = append(tv.Conversation, entry{Author: nameOr(names, c.AuthorID), When: c.CreatedAt.Format("2006-01-02 15:04"),
-			Body: c.PlainBody, Public: c.Public, Channel: c.Via.Channel})
+			Body: c.PlainBody, Public: c.Public, Channel: c.Via.Channel, Files: fileLinks(c.Attachments)})
 	}
 	groups := map[string]string{}
 	for _, g := range f.Groups {
@@ -363,8 +381,8 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return errs.Wrap(errs.BadRequest, "The form could not be read", err)
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	cur, err := h.tickets.Get(ctx, id)
 	if err != nil {
@@ -377,30 +395,56 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	in := unchangedDropped(cur, formInput(r), openID)
 	in.CustomFields = fieldInput(r, cur)
 	in.EmailCCs = ccInput(r)
+	in.Followers = followerInput(r)
 	if email := strings.TrimSpace(r.PostFormValue("requester_email")); email != "" {
 		in.Requester = opt.Of(ticket.RequesterInput{Email: email})
 	}
 	if r.PostForm.Has("share_with") {
 		in.SharingAgreementIDs = sharingChange(cur, r.PostFormValue("share_with"))
 	}
+	files := chosenFiles(r)
+	if problem := h.refusedFiles(files, strings.TrimSpace(r.PostFormValue("body"))); problem != "" {
+		return h.refuse(w, r, id, http.StatusRequestEntityTooLarge, problem)
+	}
+	token, err := h.upload(ctx, files)
+	if errs.Is(err, errs.TooLarge) {
+		return h.refuse(w, r, id, http.StatusRequestEntityTooLarge, web.Message(err))
+	}
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		in.Comment.V.Uploads = []string{token}
+	}
 	_, _, err = h.tickets.UpdateAs(ctx, a, id, in, webVia)
+	if err != nil && token != "" {
+		_ = h.tickets.DeleteUpload(ctx, token) // the comment never took them
+	}
 	if errs.Is(err, errs.Invalid) {
-		tv, derr := h.ticketData(ctx, id)
-		if derr != nil {
-			return derr
-		}
-		if tv.Sidebar, derr = h.sidebar(ctx); derr != nil {
-			return derr
-		}
-		tv.Problem = web.Message(err)
-		tv.Form.Body = r.PostFormValue("body")
-		web.Render(w, r, http.StatusUnprocessableEntity, TicketPage(web.NewPage(r, fmt.Sprintf("#%d", id), "agent"), tv))
-		return nil
+		return h.refuse(w, r, id, http.StatusUnprocessableEntity, web.Message(err))
 	}
 	if err != nil {
 		return err
 	}
 	web.Notice(w, r, fmt.Sprintf("/agent/tickets/%d", id), "Ticket updated.")
+	return nil
+}
+
+// refuse shows the ticket page again saying why the update did not go,
+// keeping the comment that was typed.
+func (h *Pages) refuse(w http.ResponseWriter, r *http.Request, id int64, status int, problem string) error {
+	ctx := r.Context()
+	tv, err := h.ticketData(ctx, id)
+	if err != nil {
+		return err
+	}
+	if tv.Sidebar, err = h.sidebar(ctx); err != nil {
+		return err
+	}
+	tv.Problem = problem
+	tv.Form.Body = r.PostFormValue("body")
+	tv.Form.Internal = r.PostFormValue("visibility") == "internal"
+	web.Render(w, r, status, TicketPage(web.NewPage(r, fmt.Sprintf("#%d", id), "agent"), tv))
 	return nil
 }
 

@@ -26,6 +26,7 @@ type Tickets interface {
 	Comments(ctx context.Context, ticketID int64, p db.Page) ([]ticket.Comment, int64, bool, error)
 	Audits(ctx context.Context, ticketID int64, p db.Page) ([]ticket.Audit, int64, bool, error)
 	ListStatuses(ctx context.Context, f ticket.StatusFilter) ([]ticket.CustomStatus, error)
+	Uploads
 }
 
 // People lists the account's users and groups (the user room).
@@ -102,7 +103,7 @@ func (h *Pages) counted(ctx context.Context) ([]viewCount, error) {
 	return lines, nil
 }
 
-// row is one ticket in a list.
+// row is one ticket in a user's or organization's list.
 type row struct {
 	ID        int64
 	Subject   string
@@ -117,11 +118,22 @@ type viewPage struct {
 	Sidebar []viewCount
 	ViewID  int64
 	Title   string
-	Rows    []row
+	Columns []listColumn
+	Groups  []rowGroup
+	Sort    listSort
 	Page    int
 	More    bool
 	Total   int64
 	Form    ticketForm
+}
+
+// pageLink is another page of the list in the same sort.
+func (v viewPage) pageLink(page int) string {
+	q := v.Sort.query()
+	if q != "" {
+		q = "&" + q
+	}
+	return fmt.Sprintf("/agent/views/%d?page=%d%s", v.ViewID, page, q)
 }
 
 func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
@@ -132,11 +144,8 @@ func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	v, res, err := h.views.Page(ctx, id, page, perPage, view.Order{})
-	if err != nil {
-		return err
-	}
-	names, err := h.names(ctx, requesters(res.Tickets))
+	s := sortFrom(r.URL.Query())
+	v, res, err := h.views.Page(ctx, id, page, perPage, view.Order{By: s.By, Dir: s.Dir})
 	if err != nil {
 		return err
 	}
@@ -148,12 +157,13 @@ func (h *Pages) viewTickets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vp := viewPage{Sidebar: side, ViewID: v.ID, Title: v.Title, Page: page, More: res.More || int64(page*perPage) < res.Total,
-		Total: res.Total, Form: f}
-	for _, t := range res.Tickets {
-		vp.Rows = append(vp.Rows, row{ID: t.ID, Subject: t.Subject, Requester: names[t.RequesterID], Status: t.Status,
-			Priority: deref(t.Priority), Updated: t.UpdatedAt.Format("2006-01-02 15:04")})
+	names, err := h.listNames(ctx, v, res.Tickets, f, s)
+	if err != nil {
+		return err
 	}
+	cols := columnsOf(v, names.fields, s)
+	vp := viewPage{Sidebar: side, ViewID: v.ID, Title: v.Title, Page: page, More: res.More || int64(page*perPage) < res.Total,
+		Total: res.Total, Form: f, Sort: s, Columns: cols, Groups: rowsOf(v, cols, res.Tickets, names, s)}
 	web.Render(w, r, http.StatusOK, ViewTickets(web.NewPage(r, v.Title, "agent"), vp))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -319,6 +320,19 @@ func (s *Service) applyCCs(ctx context.Context, a auth.Actor, t *Ticket, in Inpu
 	sortIDs(t.EmailCCIDs)
 	sortIDs(t.FollowerIDs)
 	return nil
+}
+
+// peopleChanged reports whether the email CCs or followers changed: the
+// field diff does not list them, yet an update that only adds a CC or a
+// follower must still be stored.
+func peopleChanged(before, after Ticket) bool {
+	same := func(a, b []int64) bool {
+		a, b = slices.Clone(a), slices.Clone(b)
+		slices.Sort(a)
+		slices.Sort(b)
+		return slices.Equal(a, b)
+	}
+	return !same(before.EmailCCIDs, after.EmailCCIDs) || !same(before.FollowerIDs, after.FollowerIDs)
 }
 
 func removeID(ids []int64, id int64) []int64 {

@@ -106,6 +106,10 @@ func safeName(name string) string {
 	return name
 }
 
+// UploadLimit is the largest file Upload takes, in bytes (forms refuse a
+// larger one before sending it).
+func (s *Service) UploadLimit() int64 { return s.uploadLimit }
+
 // Upload stores one file under an upload token (a new token when token is
 // empty) and returns the token's attachments. Any signed-in user may
 // upload; files wait there until a comment takes the token.

@@ -337,7 +337,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	ch.after = t
 	diffs := s.diff(ch)
-	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 && !sharingChanges(cur, in) {
+	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 && !sharingChanges(cur, in) && !peopleChanged(cur, t) {
 		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil
 	}

@@ -57,6 +57,14 @@ var columns = map[string]column{
 	"custom_status_id":   {"Ticket status", "", 0},
 }
 
+// Column is how a list heads a standard column id: its title, and
+// whether a view can sort by it. ok is false for custom field ids (their
+// title is the field's) and unknown ids.
+func Column(id string) (title string, sortable, ok bool) {
+	c, ok := columns[id]
+	return c.title, c.expr != "", ok
+}
+
 // sortAliases are the ticket list sort names clients also send to
 // /views/{id}/tickets.
 var sortAliases = map[string]string{

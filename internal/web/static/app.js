@@ -112,3 +112,161 @@ document.addEventListener('change', (e) => {
   document.addEventListener('htmx:afterSwap', apply);
   window.parleyApplyConditions = apply;
 })();
+// Reply attachments: a file larger than the uploads take is refused here,
+// before anything is sent, saying so; the typed comment stays. The server
+// checks again.
+(() => {
+  const check = (input) => {
+    const max = Number(input.dataset.maxBytes || 0);
+    const problem = input.form && input.form.querySelector('[data-file-problem]');
+    const big = max > 0 ? [...input.files].filter((f) => f.size > max) : [];
+    if (problem) {
+      problem.hidden = big.length === 0;
+      problem.textContent = big.length === 0 ? '' : `${big.map((f) => f.name).join(', ')} ${big.length > 1 ? 'are' : 'is'} too large to attach; files can be at most ${sizeText(max)} each. Your comment is kept: choose a smaller file.`;
+    }
+    if (big.length) input.value = '';
+    return big.length === 0;
+  };
+  const sizeText = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`);
+  document.addEventListener('change', (e) => {
+    if (e.target.matches && e.target.matches('input[type=file][data-max-bytes]')) check(e.target);
+  });
+  document.addEventListener('submit', (e) => {
+    for (const input of e.target.querySelectorAll('input[type=file][data-max-bytes]')) {
+      if (!check(input)) e.preventDefault();
+    }
+  });
+})();
+// Keyboard shortcuts in the agent workspace, Zendesk-like. The script's
+// shortcuts never fire while typing in a text box or a list box, except
+// Ctrl+Enter (submit) and Esc (close). Alt+N, Alt+F, Alt+R, Alt+I and
+// Alt+S are also the links' and buttons' access keys. Where the script
+// acts on one it cancels the key press, which on Windows and Linux keeps
+// the browser's access key from doing it a second time; in a text box the
+// script stays out and the access key alone answers (macOS uses
+// Ctrl+Option for access keys, so the two never meet there).
+(() => {
+  if (!document.querySelector('.workspace')) return;
+  const SHORTCUTS = [
+    ['Alt+N or Ctrl+Alt+N', 'New ticket'],
+    ['Alt+F or /', 'Search'],
+    ['Ctrl+Enter', 'Submit the reply (ticket page) or the form being filled'],
+    ['Alt+R', 'Reply publicly'],
+    ['Alt+I', 'Write an internal note'],
+    ['Alt+S', 'Submit (ticket page)'],
+    ['j / k', 'Next / previous ticket in a list'],
+    ['Enter', 'Open the chosen ticket'],
+    ['?', 'Show these shortcuts'],
+    ['Esc', 'Close this list'],
+  ];
+  const typing = (el) => !!el && (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' ||
+    (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range', 'color'].includes(el.type)));
+  // One element per access key: the search page's box takes Alt+F from
+  // the sidebar's link to the search page.
+  for (const own of document.querySelectorAll('input[accesskey]')) {
+    for (const other of document.querySelectorAll(`[accesskey="${own.accessKey}"]`)) {
+      if (other !== own) other.removeAttribute('accesskey');
+    }
+  }
+
+  // The help dialog: built once, modal, focus kept inside, Esc closes and
+  // focus goes back where it was.
+  let dialog;
+  let before;
+  const help = () => {
+    if (!dialog) {
+      dialog = document.createElement('dialog');
+      dialog.className = 'shortcuts';
+      dialog.setAttribute('aria-labelledby', 'shortcuts-title');
+      dialog.setAttribute('role', 'dialog');
+      dialog.setAttribute('aria-modal', 'true');
+      const rows = SHORTCUTS.map(([keys, what]) => {
+        const k = keys.split(/ or | \/ /).map((part) => part.split('+').map((x) => `<kbd>${x}</kbd>`).join('+')).join(' or ');
+        return `<tr><th scope="row">${k}</th><td>${what}</td></tr>`;
+      }).join('');
+      dialog.innerHTML = `<h2 id="shortcuts-title">Keyboard shortcuts</h2>
+        <table><thead><tr><th scope="col">Keys</th><th scope="col">Does</th></tr></thead><tbody>${rows}</tbody></table>
+        <p class="hint">Single keys do nothing while you type in a box.</p>
+        <div class="actions"><button type="button" data-close>Close</button></div>`;
+      dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
+      dialog.addEventListener('close', () => { if (before && before.focus) before.focus(); });
+      dialog.addEventListener('keydown', (e) => {
+        if (e.key !== 'Tab') return;
+        const f = [...dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')];
+        const first = f[0];
+        const last = f[f.length - 1];
+        if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+        else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+      });
+      document.body.appendChild(dialog);
+    }
+    if (dialog.open) return;
+    before = document.activeElement;
+    dialog.showModal();
+    dialog.querySelector('[data-close]').focus();
+  };
+  document.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('[data-shortcuts]')) help();
+  });
+
+  const visibility = (value) => {
+    const radio = document.querySelector(`form[data-reply] input[name=visibility][value=${value}]`);
+    if (!radio) return false;
+    radio.checked = true;
+    radio.dispatchEvent(new Event('change', { bubbles: true }));
+    const body = document.getElementById('body');
+    if (body) body.focus();
+    return true;
+  };
+  const search = () => {
+    const box = document.getElementById('q');
+    if (box) { box.focus(); box.select(); } else window.location.assign('/agent/search');
+  };
+  // j/k move the focus through a list's ticket links; Enter on a focused
+  // link opens it, as links do.
+  const move = (step) => {
+    const links = [...document.querySelectorAll('[data-ticket-list] [data-open]')];
+    if (!links.length) return false;
+    const at = links.indexOf(document.activeElement);
+    const next = at < 0 ? (step > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, at + step));
+    links[next].focus();
+    links[next].scrollIntoView({ block: 'nearest' });
+    return true;
+  };
+
+  document.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.isComposing) return;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey) {
+      const form = document.querySelector('form[data-reply]') ||
+        (document.activeElement && document.activeElement.form);
+      if (form) { e.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (dialog && dialog.open) return; // the dialog's own keys (Esc closes it natively)
+    if (typing(e.target)) return;
+    if (e.altKey && !e.metaKey) {
+      const ctrl = e.ctrlKey;
+      const code = (e.code || '').replace(/^Key/, '').toLowerCase(); // Alt may change e.key on some layouts
+      const act = {
+        n: () => { window.location.assign('/agent/tickets/new'); return true; },
+        f: () => { search(); return true; },
+        r: () => visibility('public'),
+        i: () => visibility('internal'),
+        s: () => {
+          const form = document.querySelector('form[data-reply]');
+          if (form) form.requestSubmit();
+          return !!form;
+        },
+      }[code];
+      if (!act || e.shiftKey || (ctrl && code !== 'n')) return;
+      if (act()) e.preventDefault();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey) return;
+    if (key === '?') { e.preventDefault(); help(); return; }
+    if (key === '/') { e.preventDefault(); search(); return; }
+    if (key === 'j' && move(1)) { e.preventDefault(); return; }
+    if (key === 'k' && move(-1)) { e.preventDefault(); }
+  });
+})();
