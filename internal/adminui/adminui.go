@@ -47,6 +47,7 @@ type Deps struct {
 	Macros   Macros
 	Fields   Fields
 	Forms    Forms
+	Orgs     Orgs
 	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
@@ -66,6 +67,7 @@ type Pages struct {
 	macros         Macros
 	fields         Fields
 	forms          Forms
+	orgs           Orgs
 	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
@@ -74,7 +76,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, orgs: d.Orgs, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -127,6 +129,12 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/admin/ticket_forms/{id}", web.H(h.editForm))
 	r.Post("/admin/ticket_forms/{id}", web.H(h.updateForm))
 	r.Post("/admin/ticket_forms/{id}/delete", web.H(h.deleteForm))
+	r.Get("/admin/organizations", web.H(h.orgsPage))
+	r.Get("/admin/organizations/new", web.H(h.newOrg))
+	r.Post("/admin/organizations", web.H(h.createOrg))
+	r.Get("/admin/organizations/{id}", web.H(h.editOrg))
+	r.Post("/admin/organizations/{id}", web.H(h.updateOrg))
+	r.Post("/admin/organizations/{id}/delete", web.H(h.deleteOrg))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

@@ -321,4 +321,59 @@ run(async ({ context }) => {
     await shot(a, 'ticket-forms');
     a.assertNoErrors();
   });
+
+  let orgID;
+  await step('organizations: create one with domains, group, notes, tags and fields; a taken name is refused as typed', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Organizations', exact: true }).click();
+    await a.getByRole('link', { name: 'New organization' }).click();
+    await a.getByLabel('Name').fill('Globex');
+    await a.getByLabel('Domains').fill('acme.example acme.test');
+    await a.getByLabel('Group').selectOption({ label: 'Billing' });
+    await a.getByLabel('Tags').fill('enterprise vip');
+    await a.getByLabel('Notes').fill('Pays yearly');
+    await a.getByLabel('Plan').selectOption({ label: 'Gold' });
+    await a.getByLabel('Account manager').fill('Hal');
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create organization' })), /already been taken/);
+    assert.equal(await a.getByLabel('Domains').inputValue(), 'acme.example acme.test');
+    assert.equal(await a.getByLabel('Plan').inputValue(), 'plan_gold');
+    assert.equal(await a.getByLabel('Account manager').inputValue(), 'Hal');
+    await a.getByLabel('Name').fill('Acme Corp');
+    await a.getByRole('button', { name: 'Create organization' }).click();
+    await a.getByRole('status').waitFor();
+    orgID = await idFrom(a.getByRole('link', { name: 'Acme Corp', exact: true }));
+    const o = (await api('GET', `/organizations/${orgID}.json`)).json.organization;
+    assert.deepEqual(o.domain_names, ['acme.example', 'acme.test']);
+    assert.deepEqual([...o.tags].sort(), ['enterprise', 'vip']);
+    assert.equal(o.notes, 'Pays yearly');
+    assert.ok(o.group_id > 0);
+    assert.deepEqual(o.organization_fields, { plan: 'plan_gold', account_manager: 'Hal' });
+    // The domain does its job: a new user at it joins the organization.
+    const u = await api('POST', '/users.json', { user: { name: 'Wile Coyote', email: 'wile@acme.example' } });
+    assert.equal(u.json.user.organization_id, orgID);
+    a.assertNoErrors();
+  });
+
+  await step('organizations: search, edit, and delete', async () => {
+    await a.goto(PARLEY_URL + '/admin/organizations');
+    await a.getByLabel('Name starts with').fill('acme');
+    await a.getByRole('button', { name: 'Search' }).click();
+    await a.getByRole('link', { name: 'Acme Corp', exact: true }).waitFor();
+    assert.equal(await a.getByRole('link', { name: 'Globex', exact: true }).count(), 0);
+    await shot(a, 'organizations');
+    await a.getByRole('link', { name: 'Acme Corp', exact: true }).click();
+    await a.getByLabel('Notes').fill('Pays monthly now');
+    await a.getByLabel('Plan').selectOption({ label: 'Silver' });
+    await a.getByLabel('Account manager').fill('');
+    await a.getByRole('button', { name: 'Save organization' }).click();
+    await a.getByRole('status').waitFor();
+    const o = (await api('GET', `/organizations/${orgID}.json`)).json.organization;
+    assert.equal(o.notes, 'Pays monthly now');
+    assert.equal(o.organization_fields.plan, 'plan_silver');
+    assert.equal(o.organization_fields.account_manager ?? null, null);
+    await a.getByRole('button', { name: 'Delete Acme Corp' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/organizations/${orgID}.json`)).status, 404);
+    a.assertNoErrors();
+  });
 });

@@ -29,6 +29,12 @@ func TestAdminConfig(t *testing.T) {
 			"priority": "low", "comment": map[string]any{"body": "No hurry"}}})
 		post("/api/v2/users.json", map[string]any{"user": map[string]any{"name": "Hal Agent", "email": "hal@alpha.example",
 			"role": "agent", "password": "hal-password-1"}})
+		post("/api/v2/organization_fields.json", map[string]any{"organization_field": map[string]any{"type": "dropdown",
+			"key": "plan", "title": "Plan", "custom_field_options": []any{map[string]any{"name": "Gold", "value": "plan_gold"},
+				map[string]any{"name": "Silver", "value": "plan_silver"}}}})
+		post("/api/v2/organization_fields.json", map[string]any{"organization_field": map[string]any{"type": "text",
+			"key": "account_manager", "title": "Account manager"}})
+		post("/api/v2/organizations.json", map[string]any{"organization": map[string]any{"name": "Globex"}})
 		browser.Run(t, s, "admin_config.js", "PARLEY_API_AUTH="+s.Default.TokenAuth())
 	})
 }
