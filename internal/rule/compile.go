@@ -289,7 +289,12 @@ func (c *compiler) id(s *spec, op string, v any) string {
 		case invalid, nobody:
 			return sqlFalse
 		case "":
-			return "(" + ic.col + " IS NULL OR " + ic.col + " <= 0)"
+			// Stored ids are positive or NULL; "IS NULL" alone lets a view
+			// such as "Unassigned tickets" walk an index in its own order.
+			if ic.nullable {
+				return ic.col + " IS NULL"
+			}
+			return ic.col + " <= 0"
 		}
 		n, _ := strconv.ParseInt(k, 10, 64)
 		if ic.nullable {

@@ -22,8 +22,12 @@ const (
 	// countCostly is how long a count must have taken to be cached.
 	countCostly = 15 * time.Millisecond
 	// countTTL is how long a cached count is served before it is counted
-	// again.
-	countTTL = 30 * time.Second
+	// again. Between countTTL and countStale the old count is still served
+	// while one count runs in the background, so no request waits for it.
+	countTTL   = 30 * time.Second
+	countStale = 5 * time.Minute
+	// countTimeout bounds a background count.
+	countTimeout = time.Minute
 	// countEntries bounds the memory the cache may hold.
 	countEntries = 20000
 )
@@ -52,15 +56,16 @@ func countKey(a auth.Actor, v View) string {
 	return strconv.FormatInt(a.AccountID, 10) + "/" + strconv.FormatInt(a.UserID, 10) + "/" + string(c)
 }
 
-// get returns a cached count younger than countTTL.
-func (c *counts) get(key string, now time.Time) (int64, bool) {
+// get returns a cached count and whether it is younger than countTTL
+// (ok false: nothing usable, older than countStale).
+func (c *counts) get(key string, now time.Time) (n int64, young, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || now.Sub(e.at) >= countTTL || now.Before(e.at) {
-		return 0, false
+	e, found := c.m[key]
+	if !found || now.Before(e.at) || now.Sub(e.at) >= countStale {
+		return 0, false, false
 	}
-	return e.n, true
+	return e.n, now.Sub(e.at) < countTTL, true
 }
 
 func (c *counts) put(key string, n int64, at time.Time) {
@@ -83,10 +88,7 @@ type Count struct {
 // expensive one.
 func (s *Service) cachedCount(ctx context.Context, a auth.Actor, v View, run func(context.Context) (int64, error)) (Count, error) {
 	key := countKey(a, v)
-	if n, ok := s.counts.get(key, s.clock.Now()); ok {
-		return Count{N: n}, nil
-	}
-	r, err, _ := s.counts.g.Do(key, func() (any, error) {
+	count := func(ctx context.Context) (any, error) {
 		start := time.Now()
 		n, err := run(ctx)
 		if err != nil {
@@ -96,7 +98,21 @@ func (s *Service) cachedCount(ctx context.Context, a auth.Actor, v View, run fun
 			s.counts.put(key, n, s.clock.Now())
 		}
 		return n, nil
-	})
+	}
+	n, young, ok := s.counts.get(key, s.clock.Now())
+	if ok {
+		if !young {
+			// Refresh in the background, once, past this request's end.
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), countTimeout)
+			ch := s.counts.g.DoChan(key, func() (any, error) { return count(bg) })
+			go func() {
+				<-ch
+				cancel()
+			}()
+		}
+		return Count{N: n}, nil
+	}
+	r, err, _ := s.counts.g.Do(key, func() (any, error) { return count(ctx) })
 	if err != nil {
 		return Count{}, err
 	}
