@@ -96,7 +96,7 @@ type fieldLabels map[int64]ticket.Field
 // with neither a subject nor an id column gets an id column first, so
 // every row links to its ticket.
 func columnsOf(v view.View, fields fieldLabels, s listSort) []listColumn {
-	ids := v.Output.Columns
+	ids := shownColumns(v)
 	hasLink := false
 	for _, id := range ids {
 		if id == "subject" || id == "description" || id == "nice_id" {
@@ -139,6 +139,15 @@ func columnsOf(v view.View, fields fieldLabels, s listSort) []listColumn {
 		out = append(out, c)
 	}
 	return out
+}
+
+// shownColumns are the view's columns, or the list's usual ones for a
+// view that names none.
+func shownColumns(v view.View) []string {
+	if len(v.Output.Columns) == 0 {
+		return []string{"subject", "requester", "status", "priority", "updated"}
+	}
+	return v.Output.Columns
 }
 
 // canonical maps the sort aliases a view may carry to the column id.
@@ -327,7 +336,7 @@ func (h *Pages) listNames(ctx context.Context, v view.View, ts []ticket.Ticket, 
 	for _, s := range f.Statuses {
 		n.statuses[s.Value] = s.Label
 	}
-	shown := append([]string{v.Output.GroupBy, s.By}, v.Output.Columns...)
+	shown := append([]string{v.Output.GroupBy, s.By}, shownColumns(v)...)
 	var ids, orgs []int64
 	needFields := false
 	for _, c := range shown {

@@ -86,6 +86,16 @@ func TestQueueColumnsAddALinkColumn(t *testing.T) {
 	}
 }
 
+func TestQueueColumnsOfAViewWithoutColumns(t *testing.T) {
+	var ids []string
+	for _, c := range columnsOf(view.View{ID: 1}, fieldLabels{}, listSort{}) {
+		ids = append(ids, c.ID)
+	}
+	if got := strings.Join(ids, " "); got != "subject requester status priority updated" {
+		t.Errorf("columns = %s", got)
+	}
+}
+
 func TestQueueRowsGroupsAndCells(t *testing.T) {
 	v, n, ts := listFixture()
 	cols := columnsOf(v, n.fields, listSort{})
