@@ -4,49 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"parley/internal/auth"
+	"parley/internal/platform/memo"
 )
 
 // Counting every matching ticket is the one part of running a view that
 // grows with the account: at a million tickets "All unsolved tickets"
 // counts several hundred thousand rows. Zendesk caches view counts and says
-// so (view_count.fresh); Parley does the same, but only for counts that
-// were expensive, so small accounts (and every test) always see exact
-// numbers.
-const (
-	// countCostly is how long a count must have taken to be cached.
-	countCostly = 15 * time.Millisecond
-	// countTTL is how long a cached count is served before it is counted
-	// again. Between countTTL and countStale the old count is still served
-	// while one count runs in the background, so no request waits for it.
-	countTTL   = 30 * time.Second
-	countStale = 5 * time.Minute
-	// countTimeout bounds a background count.
-	countTimeout = time.Minute
-	// countEntries bounds the memory the cache may hold.
-	countEntries = 20000
-)
+// so (view_count.fresh); Parley keeps counts that took longer than
+// countCostly for 30 s, then refreshes them in the background for up to
+// five minutes (platform/memo). The cache is per process: another node may
+// serve a different count for that long, as Zendesk's own counts lag.
+const countCostly = 15 * time.Millisecond
 
-// counts remembers expensive view counts per account, agent and
-// conditions. Concurrent counts of the same key run once (singleflight).
-// The cache is per process: another node may serve a different count for
-// up to countTTL, as Zendesk's own counts lag.
-type counts struct {
-	mu sync.Mutex
-	m  map[string]countEntry
-	g  singleflight.Group
-	// costly is countCostly outside tests.
-	costly time.Duration
-}
-
-type countEntry struct {
-	n  int64
-	at time.Time
+func newCounts(now func() time.Time) *memo.Cache[int64] {
+	return &memo.Cache[int64]{Costly: countCostly, TTL: 30 * time.Second, Stale: 5 * time.Minute,
+		Max: 20000, Timeout: time.Minute, Now: now}
 }
 
 // countKey identifies what a count depends on: the account, the agent
@@ -56,29 +31,8 @@ func countKey(a auth.Actor, v View) string {
 	return strconv.FormatInt(a.AccountID, 10) + "/" + strconv.FormatInt(a.UserID, 10) + "/" + string(c)
 }
 
-// get returns a cached count and whether it is younger than countTTL
-// (ok false: nothing usable, older than countStale).
-func (c *counts) get(key string, now time.Time) (n int64, young, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, found := c.m[key]
-	if !found || now.Before(e.at) || now.Sub(e.at) >= countStale {
-		return 0, false, false
-	}
-	return e.n, now.Sub(e.at) < countTTL, true
-}
-
-func (c *counts) put(key string, n int64, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= countEntries {
-		c.m = map[string]countEntry{}
-	}
-	c.m[key] = countEntry{n: n, at: at}
-}
-
 // Count is a view's ticket count and whether it was counted just now
-// (false: it came from the cache, at most countTTL old).
+// (false: it came from the cache).
 type Count struct {
 	N     int64
 	Fresh bool
@@ -87,34 +41,6 @@ type Count struct {
 // cachedCount counts with run, or serves the cached count of an
 // expensive one.
 func (s *Service) cachedCount(ctx context.Context, a auth.Actor, v View, run func(context.Context) (int64, error)) (Count, error) {
-	key := countKey(a, v)
-	count := func(ctx context.Context) (any, error) {
-		start := time.Now()
-		n, err := run(ctx)
-		if err != nil {
-			return int64(0), err
-		}
-		if time.Since(start) >= s.counts.costly {
-			s.counts.put(key, n, s.clock.Now())
-		}
-		return n, nil
-	}
-	n, young, ok := s.counts.get(key, s.clock.Now())
-	if ok {
-		if !young {
-			// Refresh in the background, once, past this request's end.
-			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), countTimeout)
-			ch := s.counts.g.DoChan(key, func() (any, error) { return count(bg) })
-			go func() {
-				<-ch
-				cancel()
-			}()
-		}
-		return Count{N: n}, nil
-	}
-	r, err, _ := s.counts.g.Do(key, func() (any, error) { return count(ctx) })
-	if err != nil {
-		return Count{}, err
-	}
-	return Count{N: r.(int64), Fresh: true}, nil
+	n, fresh, err := s.counts.Get(ctx, countKey(a, v), run)
+	return Count{N: n, Fresh: fresh}, err
 }

@@ -9,6 +9,7 @@ import (
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/memo"
 	"parley/internal/platform/opt"
 	"parley/internal/rule"
 	"parley/internal/rule/restrict"
@@ -31,12 +32,12 @@ type Service struct {
 	tickets  Tickets
 	catalogs Catalogs
 	side     Sideloads
-	counts   *counts
+	counts   *memo.Cache[int64]
 }
 
 // NewService builds the view service.
 func NewService(d *db.DB, c clock.Clock, tickets Tickets, catalogs Catalogs, side Sideloads) *Service {
-	return &Service{d: d, clock: c, tickets: tickets, catalogs: catalogs, side: side, counts: &counts{costly: countCostly}}
+	return &Service{d: d, clock: c, tickets: tickets, catalogs: catalogs, side: side, counts: newCounts(c.Now)}
 }
 
 // Filter narrows view lists.
