@@ -48,6 +48,7 @@ type Deps struct {
 	Fields   Fields
 	Forms    Forms
 	Orgs     Orgs
+	Webhooks Webhooks
 	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
@@ -68,6 +69,7 @@ type Pages struct {
 	fields         Fields
 	forms          Forms
 	orgs           Orgs
+	webhooks       Webhooks
 	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
@@ -76,7 +78,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, orgs: d.Orgs, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, orgs: d.Orgs, webhooks: d.Webhooks, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -135,6 +137,15 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Get("/admin/organizations/{id}", web.H(h.editOrg))
 	r.Post("/admin/organizations/{id}", web.H(h.updateOrg))
 	r.Post("/admin/organizations/{id}/delete", web.H(h.deleteOrg))
+	r.Get("/admin/webhooks", web.H(h.webhooksPage))
+	r.Get("/admin/webhooks/new", web.H(h.newWebhook))
+	r.Post("/admin/webhooks", web.H(h.createWebhook))
+	r.Get("/admin/webhooks/{id}", web.H(h.editWebhook))
+	r.Post("/admin/webhooks/{id}", web.H(h.updateWebhook))
+	r.Post("/admin/webhooks/{id}/secret", web.H(h.revealSecret))
+	r.Post("/admin/webhooks/{id}/test", web.H(h.testWebhook))
+	r.Post("/admin/webhooks/{id}/active", web.H(h.setWebhookActive))
+	r.Post("/admin/webhooks/{id}/delete", web.H(h.deleteWebhook))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

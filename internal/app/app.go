@@ -251,8 +251,9 @@ func (a *App) routes() chi.Router {
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
 		a.agent.Routes(r)
 		adminui.New(adminui.Deps{Sharing: a.Sharing, Accounts: a.Accounts, Triggers: a.Triggers, People: a.Users,
-			Tokens: a.Tokens, Statuses: a.Tickets, Views: a.Views, Macros: a.Macros, Fields: a.Tickets, Forms: a.Tickets, Orgs: a.Users,
-			Catalogs: catalog.New(a.DB), SupportAddress: a.Mail.SupportAddress, Address: a.accountAddress}).Routes(r)
+			Tokens: a.Tokens, Statuses: a.Tickets, Views: a.Views, Macros: a.Macros, Fields: a.Tickets, Forms: a.Tickets,
+			Orgs: a.Users, Webhooks: a.Webhooks, Catalogs: catalog.New(a.DB), SupportAddress: a.Mail.SupportAddress,
+			Address: a.accountAddress}).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the
 	// agreement's token, not a user's credentials.

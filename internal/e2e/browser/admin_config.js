@@ -376,4 +376,75 @@ run(async ({ context }) => {
     assert.equal((await api('GET', `/organizations/${orgID}.json`)).status, 404);
     a.assertNoErrors();
   });
+
+  // hooks lists what reached the test endpoint.
+  const hooks = async () => (await (await fetch(process.env.PARLEY_HOOK_URL + '/received')).json());
+  let hookID;
+  await step('webhooks: create one with bearer authentication; a bad endpoint is refused as typed', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await a.getByRole('link', { name: 'New webhook' }).click();
+    await a.getByLabel('Name', { exact: true }).fill('Order system');
+    await a.getByLabel('Endpoint URL').fill('not a url');
+    await a.getByLabel('Method').selectOption('PUT');
+    await a.getByLabel('Bearer token').check();
+    await a.getByLabel('Token', { exact: true }).fill('s3cret-token');
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create webhook' })), /Endpoint/);
+    assert.equal(await a.getByLabel('Method').inputValue(), 'PUT');
+    assert.ok(await a.getByLabel('Bearer token').isChecked());
+    assert.equal(await a.getByLabel('Token', { exact: true }).inputValue(), '', 'a secret is never sent back to the page');
+    await a.getByLabel('Endpoint URL').fill(process.env.PARLEY_HOOK_URL + '/hook');
+    await a.getByLabel('Method').selectOption('POST');
+    await a.getByLabel('Token', { exact: true }).fill('s3cret-token');
+    await a.getByRole('button', { name: 'Create webhook' }).click();
+    await a.getByRole('status').waitFor();
+    const link = a.getByRole('link', { name: 'Order system', exact: true });
+    hookID = (await link.getAttribute('href')).split('/').pop();
+    const wh = (await api('GET', `/webhooks/${hookID}`)).json.webhook;
+    assert.equal(wh.http_method, 'POST');
+    assert.equal(wh.authentication.type, 'bearer_token');
+    assert.deepEqual(wh.subscriptions, ['conditional_ticket_events']);
+    await shot(a, 'webhooks');
+    a.assertNoErrors();
+  });
+
+  await step('webhooks: reveal the signing secret, send a test, and see a trigger fire it', async () => {
+    await a.getByRole('link', { name: 'Order system', exact: true }).click();
+    assert.equal(await a.locator('[data-signing-secret]').count(), 0, 'hidden until revealed');
+    await a.getByRole('button', { name: 'Reveal signing secret' }).click();
+    const secret = (await a.locator('[data-signing-secret]').innerText()).trim();
+    assert.equal(secret, (await api('GET', `/webhooks/${hookID}/signing_secret`)).json.signing_secret.secret);
+    await a.getByLabel('Body to send').fill('{"hello":"parley"}');
+    await a.getByRole('button', { name: 'Send test' }).click();
+    assert.match(await a.locator('[data-test-result]').innerText(), /answered 200/);
+    const test = (await hooks()).find((h) => h.body === '{"hello":"parley"}');
+    assert.ok(test, 'the test request arrived');
+    assert.equal(test.authorization, 'Bearer s3cret-token');
+    assert.ok(test.signed);
+    const trig = await api('POST', '/triggers.json', { trigger: { title: 'Tell the order system',
+      conditions: { all: [{ field: 'update_type', operator: 'is', value: 'Create' }] },
+      actions: [{ field: 'notification_webhook', value: [hookID, '{"ticket":"{{ticket.id}}"}'] }] } });
+    assert.equal(trig.status, 201);
+    const t = (await api('POST', '/tickets.json', { ticket: { subject: 'Order 66', comment: { body: 'where is it' } } })).json.ticket;
+    let fired;
+    for (let i = 0; i < 100 && !fired; i++) {
+      fired = (await hooks()).find((h) => h.body === `{"ticket":"${t.id}"}`);
+      if (!fired) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(fired, 'the trigger called the webhook');
+    assert.equal(fired.authorization, 'Bearer s3cret-token');
+    await shot(a, 'webhook-test');
+    a.assertNoErrors();
+  });
+
+  await step('webhooks: deactivate it, then delete it', async () => {
+    await a.goto(PARLEY_URL + '/admin/webhooks');
+    await a.getByRole('button', { name: 'Deactivate Order system' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/webhooks/${hookID}`)).json.webhook.status, 'inactive');
+    await a.getByRole('button', { name: 'Delete Order system' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/webhooks/${hookID}`)).status, 404);
+    a.assertNoErrors();
+  });
 });

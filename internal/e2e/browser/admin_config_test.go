@@ -1,6 +1,11 @@
 package browser_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"parley/internal/app/apptest"
@@ -14,6 +19,7 @@ import (
 func TestAdminConfig(t *testing.T) {
 	browser.Require(t)
 	apptest.Each(t, func(t *testing.T, s *apptest.Server) {
+		hook := newReceiver(t)
 		post := func(path string, body any) map[string]any {
 			t.Helper()
 			r := s.Do(t, apptest.Request{Method: "POST", Path: path, Auth: s.Default.TokenAuth(), Body: body})
@@ -35,6 +41,37 @@ func TestAdminConfig(t *testing.T) {
 		post("/api/v2/organization_fields.json", map[string]any{"organization_field": map[string]any{"type": "text",
 			"key": "account_manager", "title": "Account manager"}})
 		post("/api/v2/organizations.json", map[string]any{"organization": map[string]any{"name": "Globex"}})
-		browser.Run(t, s, "admin_config.js", "PARLEY_API_AUTH="+s.Default.TokenAuth())
-	})
+		browser.Run(t, s, "admin_config.js", "PARLEY_API_AUTH="+s.Default.TokenAuth(), "PARLEY_HOOK_URL="+hook.URL)
+	}, apptest.WithWebhookAllow("127.0.0.1"))
+}
+
+// received is one request a webhook made.
+type received struct {
+	Method        string `json:"method"`
+	Path          string `json:"path"`
+	Authorization string `json:"authorization"`
+	Signed        bool   `json:"signed"`
+	Body          string `json:"body"`
+}
+
+// newReceiver is a webhook endpoint: it records what reaches /hook and
+// lists it at GET /received for the browser script.
+func newReceiver(t *testing.T) *httptest.Server {
+	var mu sync.Mutex
+	var got []received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/received" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(append([]received{}, got...))
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, received{Method: r.Method, Path: r.URL.Path, Authorization: r.Header.Get("Authorization"),
+			Signed: r.Header.Get("X-Zendesk-Webhook-Signature") != "", Body: string(body)})
+		_, _ = io.WriteString(w, "thanks")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
