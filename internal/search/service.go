@@ -14,6 +14,7 @@ import (
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
+	"parley/internal/platform/memo"
 	"parley/internal/ticket"
 	"parley/internal/user"
 )
@@ -26,11 +27,12 @@ type Service struct {
 	clock   clock.Clock
 	tickets *ticket.Service
 	users   *user.Service
+	results *memo.Cache[results]
 }
 
 // NewService builds the search service.
 func NewService(d *db.DB, c clock.Clock, tickets *ticket.Service, users *user.Service) *Service {
-	return &Service{d: d, clock: c, tickets: tickets, users: users}
+	return &Service{d: d, clock: c, tickets: tickets, users: users, results: newResults(c.Now)}
 }
 
 // Limits of the search API.
@@ -86,17 +88,48 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	p, err := s.compile(ctx, a, q, "", sortOf(q, r.SortBy, r.SortOrder))
+	so := sortOf(q, r.SortBy, r.SortOrder)
+	p, err := s.compile(ctx, a, q, "", so)
 	if err != nil || len(p.parts) == 0 {
 		return nil, 0, err
 	}
-	var total int64
-	if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("search: count: %w", err)
+	key := fmt.Sprintf("%d/%d/%s/%t/%s", a.AccountID, a.UserID, so.field, so.desc, q.String())
+	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
+		var res results
+		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
+			return results{}, fmt.Errorf("search: count: %w", err)
+		}
+		// Every page a client may ask for at once: a costly search is then
+		// paged through from memory (see newResults).
+		q2, args := p.pageSQL(MaxResults, 0)
+		res.hits, err = s.hits(ctx, q2, args)
+		return res, err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	q2, args := p.pageSQL(r.PerPage, (r.Page-1)*r.PerPage)
-	hits, err := s.hits(ctx, q2, args)
-	return hits, total, err
+	from := min((r.Page-1)*r.PerPage, len(res.hits))
+	to := min(from+r.PerPage, len(res.hits))
+	return res.hits[from:to], res.total, nil
+}
+
+// results are a search's ordered hits, as deep as /search pages
+// (MaxResults), and its count.
+type results struct {
+	hits  []Hit
+	total int64
+}
+
+// newResults keeps the results of searches that took 15 ms or more for
+// 30 s, then refreshes them in the background for up to two minutes. At a
+// million tickets a common word matches a third of them; counting and
+// ordering those takes seconds, and a client paging through ten pages
+// would pay that ten times. Zendesk's search lags too: "it can take up to
+// a few minutes for new tickets to be indexed". Records are loaded afresh
+// (Render), so a hit shows its current state and a deleted one is left out.
+func newResults(now func() time.Time) *memo.Cache[results] {
+	return &memo.Cache[results]{Costly: 15 * time.Millisecond, TTL: 30 * time.Second, Stale: 2 * time.Minute,
+		Max: 2000, Timeout: time.Minute, Now: now}
 }
 
 // Count returns the number of matches (agents).
@@ -113,11 +146,15 @@ func (s *Service) Count(ctx context.Context, query string) (int64, error) {
 	if err != nil || len(p.parts) == 0 {
 		return 0, err
 	}
-	var n int64
-	if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("search: count: %w", err)
-	}
-	return n, nil
+	key := fmt.Sprintf("count/%d/%d/%s", a.AccountID, a.UserID, q.String())
+	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
+		var res results
+		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
+			return results{}, fmt.Errorf("search: count: %w", err)
+		}
+		return res, nil
+	})
+	return res.total, err
 }
 
 // ExportRequest is one page of /search/export.
