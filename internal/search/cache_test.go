@@ -29,7 +29,7 @@ func TestResultCache(t *testing.T) {
 					"subject": fmt.Sprintf("toner low %d", i), "comment": map[string]any{"body": "the toner ran out"}}}), "ticket"))
 			}
 			svc := service(s)
-			search.SetResultsCostly(svc, 0)
+			search.KeepEveryResult(svc)
 			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
 			page := func(n int) ([]search.Hit, int64) {
 				t.Helper()

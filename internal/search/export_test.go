@@ -2,6 +2,6 @@ package search
 
 import "time"
 
-// SetResultsCostly lets a test make every search "expensive" (0) so the
-// result cache shows on a small account.
-func SetResultsCostly(s *Service, d time.Duration) { s.results.Costly = d }
+// KeepEveryResult lets a test keep every search's results, however few and
+// quick, so the cache's behaviour shows on a small account.
+func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }

@@ -120,15 +120,16 @@ type results struct {
 	total int64
 }
 
-// newResults keeps the results of searches that took 15 ms or more for
-// 30 s, then refreshes them in the background for up to two minutes. At a
+// newResults keeps the results of searches with 1,000 matches or more that
+// took 15 ms or more for 30 s, then refreshes them in the background for up to two minutes. At a
 // million tickets a common word matches a third of them; counting and
 // ordering those takes seconds, and a client paging through ten pages
 // would pay that ten times. Zendesk's search lags too: "it can take up to
 // a few minutes for new tickets to be indexed". Records are loaded afresh
 // (Render), so a hit shows its current state and a deleted one is left out.
 func newResults(now func() time.Time) *memo.Cache[results] {
-	return &memo.Cache[results]{Costly: 15 * time.Millisecond, TTL: 30 * time.Second, Stale: 2 * time.Minute,
+	keep := func(r results, took time.Duration) bool { return r.total >= MaxResults && took >= 15*time.Millisecond }
+	return &memo.Cache[results]{Keep: keep, TTL: 30 * time.Second, Stale: 2 * time.Minute,
 		Max: 2000, Timeout: time.Minute, Now: now}
 }
 

@@ -2,8 +2,9 @@
 // a view's count or a search's ordered results at a million tickets take
 // hundreds of milliseconds, and Zendesk itself serves both with a lag
 // (view_count.fresh, "it can take up to a few minutes for new tickets to
-// be indexed for search"). Only results that were costly to compute are
-// kept, so small accounts, and every test, always see exact answers.
+// be indexed for search"). Only results that were costly to compute, and
+// large, are kept (Keep), so small accounts, and every test, always see
+// exact answers, however slow the machine.
 package memo
 
 import (
@@ -20,8 +21,9 @@ import (
 // it; past Stale a request computes it again itself. The zero value is not
 // usable: set every field.
 type Cache[V any] struct {
-	// Costly is how long a computation must have taken to be kept.
-	Costly time.Duration
+	// Keep says whether a value that took took to compute is worth
+	// keeping.
+	Keep func(v V, took time.Duration) bool
 	// TTL and Stale bound how old a served value may be (see above).
 	TTL, Stale time.Duration
 	// Max bounds the entries; when full the cache starts over.
@@ -47,7 +49,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string, compute func(context.Con
 	run := func(ctx context.Context) (any, error) {
 		start := time.Now()
 		v, err := compute(ctx)
-		if err == nil && time.Since(start) >= c.Costly {
+		if err == nil && c.Keep(v, time.Since(start)) {
 			c.put(key, v)
 		}
 		return v, err

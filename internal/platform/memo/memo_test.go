@@ -21,7 +21,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 func newCache(c *clock, costly time.Duration) *Cache[int] {
-	return &Cache[int]{Costly: costly, TTL: 30 * time.Second, Stale: 5 * time.Minute, Max: 3, Timeout: time.Second, Now: c.now}
+	return &Cache[int]{Keep: func(_ int, took time.Duration) bool { return took >= costly }, TTL: 30 * time.Second, Stale: 5 * time.Minute, Max: 3, Timeout: time.Second, Now: c.now}
 }
 
 func TestCheapValuesAreNotKept(t *testing.T) {

@@ -13,14 +13,19 @@ import (
 // Counting every matching ticket is the one part of running a view that
 // grows with the account: at a million tickets "All unsolved tickets"
 // counts several hundred thousand rows. Zendesk caches view counts and says
-// so (view_count.fresh); Parley keeps counts that took longer than
-// countCostly for 30 s, then refreshes them in the background for up to
-// five minutes (platform/memo). The cache is per process: another node may
+// so (view_count.fresh); Parley keeps counts of at least countLarge tickets
+// that took countCostly or longer for 30 s, then refreshes them in the
+// background for up to five minutes (platform/memo). The cache is per process: another node may
 // serve a different count for that long, as Zendesk's own counts lag.
-const countCostly = 15 * time.Millisecond
+const (
+	countCostly = 15 * time.Millisecond
+	countLarge  = 1000
+)
+
+func keepCount(n int64, took time.Duration) bool { return n >= countLarge && took >= countCostly }
 
 func newCounts(now func() time.Time) *memo.Cache[int64] {
-	return &memo.Cache[int64]{Costly: countCostly, TTL: 30 * time.Second, Stale: 5 * time.Minute,
+	return &memo.Cache[int64]{Keep: keepCount, TTL: 30 * time.Second, Stale: 5 * time.Minute,
 		Max: 20000, Timeout: time.Minute, Now: now}
 }
 

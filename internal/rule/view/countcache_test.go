@@ -13,14 +13,13 @@ import (
 	"parley/internal/ticket"
 )
 
-// TestCountCache: an expensive count (here every count, the threshold set
-// to 0) is served from memory for 30 s, marked not fresh with an
+// TestCountCache: an expensive count (here every count) is served from memory for 30 s, marked not fresh with an
 // approximate pretty form, per agent and per conditions; then refreshed in
 // the background, and after five minutes counted again by the request.
 func TestCountCache(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		view.SetCountCostly(e.views, 0)
+		view.KeepEveryCount(e.views)
 		if err := e.views.BootstrapAccount(t.Context(), e.Account); err != nil {
 			t.Fatal(err)
 		}

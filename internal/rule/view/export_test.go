@@ -2,6 +2,6 @@ package view
 
 import "time"
 
-// SetCountCostly lets a test make every count "expensive" (0) so the
-// cache's behaviour shows on a small account.
-func SetCountCostly(s *Service, d time.Duration) { s.counts.Costly = d }
+// KeepEveryCount lets a test keep every count, however small and quick,
+// so the cache's behaviour shows on a small account.
+func KeepEveryCount(s *Service) { s.counts.Keep = func(int64, time.Duration) bool { return true } }
