@@ -49,6 +49,7 @@ type Deps struct {
 	Forms    Forms
 	Orgs     Orgs
 	Webhooks Webhooks
+	Roles    Roles
 	Catalogs Catalogs
 	// SupportAddress is an account's support email address.
 	SupportAddress func(subdomain string) string
@@ -70,6 +71,7 @@ type Pages struct {
 	forms          Forms
 	orgs           Orgs
 	webhooks       Webhooks
+	roles          Roles
 	catalogs       Catalogs
 	supportAddress func(string) string
 	address        func(*http.Request, string) string
@@ -78,7 +80,7 @@ type Pages struct {
 // New builds the admin center.
 func New(d Deps) *Pages {
 	return &Pages{sharing: d.Sharing, accounts: d.Accounts, triggers: d.Triggers, people: d.People, tokens: d.Tokens, statuses: d.Statuses,
-		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, orgs: d.Orgs, webhooks: d.Webhooks, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
+		views: d.Views, macros: d.Macros, fields: d.Fields, forms: d.Forms, orgs: d.Orgs, webhooks: d.Webhooks, roles: d.Roles, catalogs: d.Catalogs, supportAddress: d.SupportAddress, address: d.Address}
 }
 
 // Routes registers the pages (the caller adds tenant, session and CSRF
@@ -146,6 +148,12 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/webhooks/{id}/test", web.H(h.testWebhook))
 	r.Post("/admin/webhooks/{id}/active", web.H(h.setWebhookActive))
 	r.Post("/admin/webhooks/{id}/delete", web.H(h.deleteWebhook))
+	r.Get("/admin/roles", web.H(h.rolesPage))
+	r.Get("/admin/roles/new", web.H(h.newRole))
+	r.Post("/admin/roles", web.H(h.createRole))
+	r.Get("/admin/roles/{id}", web.H(h.editRole))
+	r.Post("/admin/roles/{id}", web.H(h.updateRole))
+	r.Post("/admin/people/{id}/role", web.H(h.setRole))
 	r.Get("/admin/account", web.H(h.accountPage))
 	r.Post("/admin/account", web.H(h.saveAccount))
 }

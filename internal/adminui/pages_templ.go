@@ -49,7 +49,7 @@ func Home(p web.Page) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Admin center</h1><div class=\"panel\"><h2><a href=\"/admin/people\">People</a></h2><p class=\"hint\">Agents, admins and end users: add them, suspend them.</p></div><div class=\"panel\"><h2><a href=\"/admin/groups\">Groups</a></h2><p class=\"hint\">The teams tickets are assigned to.</p></div><div class=\"panel\"><h2><a href=\"/admin/organizations\">Organizations</a></h2><p class=\"hint\">Customer companies: their email domains, group, notes, tags and fields.</p></div><div class=\"panel\"><h2><a href=\"/admin/statuses\">Ticket statuses</a></h2><p class=\"hint\">Custom statuses under the five status categories.</p></div><div class=\"panel\"><h2><a href=\"/admin/ticket_fields\">Ticket fields</a></h2><p class=\"hint\">System and custom fields on tickets: text, numbers, dates, checkboxes, drop-downs and more.</p></div><div class=\"panel\"><h2><a href=\"/admin/ticket_forms\">Ticket forms</a></h2><p class=\"hint\">Which fields a ticket shows, in what order, and the conditions that reveal more.</p></div><div class=\"panel\"><h2><a href=\"/admin/triggers\">Triggers</a></h2><p class=\"hint\">Business rules that run on every ticket update: conditions and the actions they take.</p></div><div class=\"panel\"><h2><a href=\"/admin/automations\">Automations</a></h2><p class=\"hint\">Business rules that run every hour on tickets whose conditions have become true (time passed).</p></div><div class=\"panel\"><h2><a href=\"/admin/views\">Views</a></h2><p class=\"hint\">Saved ticket lists in the workspace: their conditions, columns, sorting and who sees them.</p></div><div class=\"panel\"><h2><a href=\"/admin/macros\">Macros</a></h2><p class=\"hint\">Ready-made sets of ticket changes and replies agents apply in one step.</p></div><div class=\"panel\"><h2><a href=\"/admin/webhooks\">Webhooks</a></h2><p class=\"hint\">Send ticket changes and events to other systems over HTTP.</p></div><div class=\"panel\"><h2><a href=\"/admin/sharing\">Ticket sharing</a></h2><p class=\"hint\">Share tickets with other help desks: agreements, invitations and their terms.</p></div><div class=\"panel\"><h2><a href=\"/admin/api_tokens\">API tokens</a></h2><p class=\"hint\">Credentials for integrations that use the API.</p></div><div class=\"panel\"><h2><a href=\"/admin/account\">Account</a></h2><p class=\"hint\">Name, subdomain, support address and secure downloads.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Admin center</h1><div class=\"panel\"><h2><a href=\"/admin/people\">People</a></h2><p class=\"hint\">Agents, admins and end users: add them, suspend them.</p></div><div class=\"panel\"><h2><a href=\"/admin/roles\">Roles</a></h2><p class=\"hint\">Custom agent roles and what each may do.</p></div><div class=\"panel\"><h2><a href=\"/admin/groups\">Groups</a></h2><p class=\"hint\">The teams tickets are assigned to.</p></div><div class=\"panel\"><h2><a href=\"/admin/organizations\">Organizations</a></h2><p class=\"hint\">Customer companies: their email domains, group, notes, tags and fields.</p></div><div class=\"panel\"><h2><a href=\"/admin/statuses\">Ticket statuses</a></h2><p class=\"hint\">Custom statuses under the five status categories.</p></div><div class=\"panel\"><h2><a href=\"/admin/ticket_fields\">Ticket fields</a></h2><p class=\"hint\">System and custom fields on tickets: text, numbers, dates, checkboxes, drop-downs and more.</p></div><div class=\"panel\"><h2><a href=\"/admin/ticket_forms\">Ticket forms</a></h2><p class=\"hint\">Which fields a ticket shows, in what order, and the conditions that reveal more.</p></div><div class=\"panel\"><h2><a href=\"/admin/triggers\">Triggers</a></h2><p class=\"hint\">Business rules that run on every ticket update: conditions and the actions they take.</p></div><div class=\"panel\"><h2><a href=\"/admin/automations\">Automations</a></h2><p class=\"hint\">Business rules that run every hour on tickets whose conditions have become true (time passed).</p></div><div class=\"panel\"><h2><a href=\"/admin/views\">Views</a></h2><p class=\"hint\">Saved ticket lists in the workspace: their conditions, columns, sorting and who sees them.</p></div><div class=\"panel\"><h2><a href=\"/admin/macros\">Macros</a></h2><p class=\"hint\">Ready-made sets of ticket changes and replies agents apply in one step.</p></div><div class=\"panel\"><h2><a href=\"/admin/webhooks\">Webhooks</a></h2><p class=\"hint\">Send ticket changes and events to other systems over HTTP.</p></div><div class=\"panel\"><h2><a href=\"/admin/sharing\">Ticket sharing</a></h2><p class=\"hint\">Share tickets with other help desks: agreements, invitations and their terms.</p></div><div class=\"panel\"><h2><a href=\"/admin/api_tokens\">API tokens</a></h2><p class=\"hint\">Credentials for integrations that use the API.</p></div><div class=\"panel\"><h2><a href=\"/admin/account\">Account</a></h2><p class=\"hint\">Name, subdomain, support address and secure downloads.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -132,7 +132,7 @@ func statusButton(p web.Page, a share.Agreement, status, label, class, confirm s
 		var templ_7745c5c3_Var4 templ.SafeURL
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(statusURL(a))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 115, Col: 57}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 119, Col: 57}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
@@ -145,7 +145,7 @@ func statusButton(p web.Page, a share.Agreement, status, label, class, confirm s
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(confirm)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 115, Col: 82}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 119, Col: 82}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {
@@ -166,7 +166,7 @@ func statusButton(p web.Page, a share.Agreement, status, label, class, confirm s
 		var templ_7745c5c3_Var6 string
 		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(status)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 117, Col: 51}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 121, Col: 51}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 		if templ_7745c5c3_Err != nil {
@@ -201,7 +201,7 @@ func statusButton(p web.Page, a share.Agreement, status, label, class, confirm s
 		var templ_7745c5c3_Var9 string
 		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(label + ": " + a.Name)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 118, Col: 74}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 122, Col: 74}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
@@ -214,7 +214,7 @@ func statusButton(p web.Page, a share.Agreement, status, label, class, confirm s
 		var templ_7745c5c3_Var10 string
 		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 118, Col: 84}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 122, Col: 84}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -285,7 +285,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 					var templ_7745c5c3_Var13 string
 					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(a.UUID)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 138, Col: 34}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 142, Col: 34}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 					if templ_7745c5c3_Err != nil {
@@ -298,7 +298,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 					var templ_7745c5c3_Var14 string
 					templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(partner(a))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 139, Col: 45}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 143, Col: 45}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 					if templ_7745c5c3_Err != nil {
@@ -311,7 +311,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 					var templ_7745c5c3_Var15 string
 					templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(direction(a))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 140, Col: 49}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 144, Col: 49}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 					if templ_7745c5c3_Err != nil {
@@ -346,7 +346,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 					var templ_7745c5c3_Var18 string
 					templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(statusLabel(a.Status))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 142, Col: 68}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 146, Col: 68}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 					if templ_7745c5c3_Err != nil {
@@ -364,7 +364,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 						var templ_7745c5c3_Var19 string
 						templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(*a.DeactivatedBy)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 144, Col: 65}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 148, Col: 65}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 						if templ_7745c5c3_Err != nil {
@@ -383,7 +383,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 						var templ_7745c5c3_Var20 string
 						templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(*a.Failure)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 147, Col: 40}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 151, Col: 40}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 						if templ_7745c5c3_Err != nil {
@@ -401,7 +401,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 					var templ_7745c5c3_Var21 string
 					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(terms(a))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 150, Col: 41}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 154, Col: 41}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 					if templ_7745c5c3_Err != nil {
@@ -454,7 +454,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 				var templ_7745c5c3_Var22 string
 				templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(v.FormProblem)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 170, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 174, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 				if templ_7745c5c3_Err != nil {
@@ -510,7 +510,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 			var templ_7745c5c3_Var23 string
 			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(v.Form.Subdomain)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 181, Col: 94}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 185, Col: 94}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {
@@ -533,7 +533,7 @@ func SharingPage(p web.Page, v sharingView) templ.Component {
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(v.Form.URL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 185, Col: 75}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/adminui/pages.templ`, Line: 189, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {

@@ -40,6 +40,7 @@ var roleTabs = []struct{ Role, Label string }{{"agent", "Agents and admins"}, {"
 type peopleView struct {
 	Tab     string
 	People  []user.User
+	Roles   []user.CustomRole // the custom roles an agent can be given
 	Problem string
 	Name    string
 	Email   string
@@ -66,6 +67,11 @@ func (h *Pages) renderPeople(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	v.People = us
+	if v.Tab == "agent" {
+		if v.Roles, err = h.roles.ListCustomRoles(r.Context()); err != nil {
+			return err
+		}
+	}
 	web.Render(w, r, status, PeoplePage(web.NewPage(r, "People", "admin"), v))
 	return nil
 }

@@ -252,7 +252,7 @@ func (a *App) routes() chi.Router {
 		a.agent.Routes(r)
 		adminui.New(adminui.Deps{Sharing: a.Sharing, Accounts: a.Accounts, Triggers: a.Triggers, People: a.Users,
 			Tokens: a.Tokens, Statuses: a.Tickets, Views: a.Views, Macros: a.Macros, Fields: a.Tickets, Forms: a.Tickets,
-			Orgs: a.Users, Webhooks: a.Webhooks, Catalogs: catalog.New(a.DB), SupportAddress: a.Mail.SupportAddress,
+			Orgs: a.Users, Webhooks: a.Webhooks, Roles: a.Users, Catalogs: catalog.New(a.DB), SupportAddress: a.Mail.SupportAddress,
 			Address: a.accountAddress}).Routes(r)
 	})
 	// The Networked Help Desk protocol: partners authenticate with the

@@ -447,4 +447,65 @@ run(async ({ context }) => {
     assert.equal((await api('GET', `/webhooks/${hookID}`)).status, 404);
     a.assertNoErrors();
   });
+
+  let roleID;
+  await step('roles: create a custom role with its permissions; a blank name is refused as typed', async () => {
+    await a.goto(PARLEY_URL + '/admin');
+    await a.getByRole('link', { name: 'Roles', exact: true }).click();
+    assert.ok(await a.getByRole('link', { name: 'Light Agent' }).isVisible(), 'the default roles are listed');
+    await a.getByRole('link', { name: 'New role' }).click();
+    await a.getByLabel('Name').fill('   ');
+    await a.getByLabel('Description').fill('Works the billing queue');
+    await a.getByLabel('Tickets they can see').selectOption('assigned-only');
+    await a.getByLabel('Can merge tickets').check();
+    assert.match(await refused(a, a.getByRole('button', { name: 'Create role' })), /Name: cannot be blank/);
+    assert.equal(await a.getByLabel('Tickets they can see').inputValue(), 'assigned-only');
+    assert.ok(await a.getByLabel('Can merge tickets').isChecked());
+    assert.equal(await a.getByLabel('Description').inputValue(), 'Works the billing queue');
+    await a.getByLabel('Name').fill('Billing desk');
+    await a.getByRole('button', { name: 'Create role' }).click();
+    await a.getByRole('status').waitFor();
+    roleID = await idFrom(a.getByRole('link', { name: 'Billing desk', exact: true }));
+    const ro = (await api('GET', `/custom_roles/${roleID}.json`)).json.custom_role;
+    assert.equal(ro.configuration.ticket_access, 'assigned-only');
+    assert.equal(ro.configuration.ticket_merge, true);
+    assert.equal(ro.configuration.ticket_deletion, false);
+    a.assertNoErrors();
+  });
+
+  await step('roles: edit it, and give it to an agent from the people page', async () => {
+    await a.getByRole('link', { name: 'Billing desk', exact: true }).click();
+    await a.getByLabel('Comments they can make').selectOption('private');
+    await a.getByRole('button', { name: 'Save role' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal((await api('GET', `/custom_roles/${roleID}.json`)).json.custom_role.configuration.ticket_comment_access, 'private');
+    await a.goto(PARLEY_URL + '/admin/people');
+    await a.getByLabel('Role of Hal Agent', { exact: true }).selectOption({ label: 'Agent: Billing desk' });
+    await a.getByRole('button', { name: 'Save the role of Hal Agent' }).click();
+    await a.getByRole('status').waitFor();
+    assert.equal(await a.getByLabel('Role of Hal Agent', { exact: true }).inputValue(), `role:${roleID}`);
+    const hal = (await api('GET', '/users/search.json?query=' + encodeURIComponent('hal@alpha.example'))).json.users[0];
+    assert.equal(hal.custom_role_id, roleID);
+    await a.goto(PARLEY_URL + '/admin/roles');
+    assert.match(await a.getByRole('row', { name: /Billing desk/ }).innerText(), /\b1\s*$/);
+    await shot(a, 'roles');
+    a.assertNoErrors();
+  });
+
+  await step('on a phone: the pages fit the screen and keep their labels', async () => {
+    const m = await page(await context('phone'));
+    await signIn(m, process.env.PARLEY_EMAIL, process.env.PARLEY_PASSWORD);
+    for (const path of ['/admin', '/admin/views/new', '/admin/macros/new', '/admin/ticket_fields', '/admin/ticket_forms/new',
+      '/admin/organizations/new', '/admin/webhooks/new', '/admin/roles/new', '/admin/people']) {
+      await m.goto(PARLEY_URL + path);
+      const wide = await m.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wide <= 1, `${path} scrolls sideways by ${wide}px`);
+      const unlabelled = await m.evaluate(() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map((el) => el.name || el.id));
+      assert.deepEqual(unlabelled, [], `${path} has fields without a label`);
+    }
+    await m.goto(PARLEY_URL + '/admin/views/new');
+    await shot(m, 'phone-view-form');
+    m.assertNoErrors();
+  });
 });
