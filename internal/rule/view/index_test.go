@@ -29,20 +29,7 @@ func TestViewIndexes(t *testing.T) {
 		defer conn.Close()
 		explain := "EXPLAIN QUERY PLAN "
 		if d.Dialect == db.SQLite {
-			// Without statistics SQLite's planner guesses; give it those of a
-			// million-ticket account (ANALYZE on the bench database), as a
-			// server that runs PRAGMA optimize has.
-			if _, err := conn.ExecContext(ctx, "ANALYZE"); err != nil {
-				t.Fatal(err)
-			}
-			for _, st := range millionTicketStats {
-				if _, err := conn.ExecContext(ctx, "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('tickets', $1, $2)", st[0], st[1]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if _, err := conn.ExecContext(ctx, "ANALYZE sqlite_schema"); err != nil {
-				t.Fatal(err)
-			}
+			dbtest.MillionTicketStats(t, conn)
 		}
 		if d.Dialect == db.Postgres {
 			explain = "EXPLAIN "
@@ -107,10 +94,6 @@ func TestViewIndexes(t *testing.T) {
 		}
 	})
 }
-
-// millionTicketStats are sqlite_stat1's rows for tickets on the 1M-ticket
-// bench database (parley bench seed --tickets 1000000).
-var millionTicketStats = [][2]string{{"tickets_view_status_solved", "1000000 1000000 166667 1 1"}, {"tickets_view_assignee_created", "1000000 1000000 47620 1 1 1"}, {"tickets_live_status_requester", "1000000 1000000 166667 1 1"}, {"tickets_view_status_requester", "1000000 1000000 166667 1 1 1"}, {"tickets_followup", "1000000 1000000 1000000"}, {"tickets_status_since", "1000000 1000000 166667 1"}, {"tickets_due", "1000000 1000000 1000000"}, {"tickets_solved", "1000000 1000000 2"}, {"tickets_submitter", "1000000 1000000 20 1"}, {"tickets_external", "1000000 1000000 1000000"}, {"tickets_problem", "1000000 1000000 1000000"}, {"tickets_organization", "1000000 1000000 201 1"}, {"tickets_group", "1000000 1000000 166667 27778"}, {"tickets_assignee", "1000000 1000000 47620 9434"}, {"tickets_requester", "1000000 1000000 20 1"}, {"tickets_status", "1000000 1000000 166667 1"}, {"tickets_created", "1000000 1000000 1 1"}, {"tickets_updated", "1000000 1000000 1 1"}, {"sqlite_autoindex_tickets_1", "1000000 1000000 1"}}
 
 type fixedClock struct{}
 
