@@ -432,7 +432,7 @@ func WebhookForm(p web.Page, f webhookForm, events []string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, ">Form encoded</option></select></div><div><label class=\"choice\"><input type=\"checkbox\" name=\"active\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, ">Form encoded</option></select></div><div class=\"check-cell\"><label class=\"choice\"><input type=\"checkbox\" name=\"active\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
