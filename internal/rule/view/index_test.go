@@ -41,10 +41,9 @@ func TestViewIndexes(t *testing.T) {
 			}
 		}
 		want := map[string]string{
-			"all_unsolved":    "tickets_view_status_requester",
-			"pending":         "tickets_live_status_requester",
-			"unassigned":      "tickets_view_assignee_created",
-			"recently_solved": "tickets_view_status_solved",
+			"all_unsolved": "tickets_view_status_requester",
+			"pending":      "tickets_live_status_requester",
+			"unassigned":   "tickets_view_assignee_created",
 		}
 		for _, dv := range defaults {
 			index, ok := want[dv.key]
