@@ -91,11 +91,10 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/admin/sharing/invitations", web.H(h.invite))
 	r.Post("/admin/sharing/{id}/status", web.H(h.setStatus))
 	r.Post("/admin/sharing/settings", web.H(h.settings))
-	for _, k := range []ruleKind{triggerKind, automationKind} {
-		r.Get("/admin/"+k.Path, web.H(h.rulesPage(k)))
-		r.Get("/admin/"+k.Path+"/new", web.H(h.newRule(k)))
-		r.Post("/admin/"+k.Path, web.H(h.createRule(k)))
-	}
+	h.ruleRoutes(r, triggerKind)
+	h.ruleRoutes(r, automationKind)
+	r.Post("/admin/trigger_categories", web.H(h.addCategory))
+	r.Post("/admin/trigger_categories/{id}/delete", web.H(h.deleteCategory))
 	r.Get("/admin/people", web.H(h.peoplePage))
 	r.Post("/admin/people", web.H(h.addPerson))
 	r.Post("/admin/people/{id}/suspension", web.H(h.suspend))

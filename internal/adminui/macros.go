@@ -178,38 +178,14 @@ func position(s string) (opt.Opt[int], error) {
 	return opt.Of(n), nil
 }
 
+// setMacroActive and deleteMacro are the list's buttons (switches.go).
 func (h *Pages) setMacroActive(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	on := r.PostFormValue("active") == "true"
-	m, err := h.macros.Update(r.Context(), id, macro.Input{Active: opt.Of(on)})
-	if err != nil {
-		return err
-	}
-	msg, back := "“"+m.Title+"” is inactive: agents no longer apply it.", "/admin/macros"
-	if on {
-		msg, back = "“"+m.Title+"” is active.", "/admin/macros?active=false"
-	}
-	web.Notice(w, r, back, msg)
-	return nil
+	return h.switchActive("/admin/macros", "agents no longer apply it", func(ctx context.Context, id int64, on bool) (string, error) {
+		m, err := h.macros.Update(ctx, id, macro.Input{Active: opt.Of(on)})
+		return m.Title, err
+	})(w, r)
 }
 
 func (h *Pages) deleteMacro(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := h.macros.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	web.Notice(w, r, "/admin/macros", "Macro deleted.")
-	return nil
+	return h.remove("/admin/macros", "Macro deleted.", h.macros.Delete)(w, r)
 }

@@ -223,38 +223,14 @@ func (h *Pages) saveView(w http.ResponseWriter, r *http.Request, id int64) error
 	return nil
 }
 
+// setViewActive and deleteView are the list's buttons (switches.go).
 func (h *Pages) setViewActive(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	on := r.PostFormValue("active") == "true"
-	v, err := h.views.Update(r.Context(), id, view.Input{Active: opt.Of(on)})
-	if err != nil {
-		return err
-	}
-	msg, back := "“"+v.Title+"” is inactive: agents no longer see it.", "/admin/views"
-	if on {
-		msg, back = "“"+v.Title+"” is active.", "/admin/views?active=false"
-	}
-	web.Notice(w, r, back, msg)
-	return nil
+	return h.switchActive("/admin/views", "agents no longer see it", func(ctx context.Context, id int64, on bool) (string, error) {
+		v, err := h.views.Update(ctx, id, view.Input{Active: opt.Of(on)})
+		return v.Title, err
+	})(w, r)
 }
 
 func (h *Pages) deleteView(w http.ResponseWriter, r *http.Request) error {
-	if err := admin(r.Context()); err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := h.views.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	web.Notice(w, r, "/admin/views", "View deleted.")
-	return nil
+	return h.remove("/admin/views", "View deleted.", h.views.Delete)(w, r)
 }
