@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/go-chi/chi/v5"
+
 	"parley/internal/platform/errs"
 	"parley/internal/ticket"
 )
@@ -28,6 +30,27 @@ type Uploads interface {
 	GetAttachment(ctx context.Context, id int64) (ticket.Attachment, error)
 	Download(ctx context.Context, accountID int64, urlToken string) (ticket.Attachment, io.ReadCloser, error)
 	UploadLimit() int64
+}
+
+// MaxFiles is how many files one comment may carry from the workspace
+// (the reply box or a new ticket's description).
+const MaxFiles = 5
+
+// BodyLimit is the largest body the workspace takes for r: the posts that
+// carry a comment's files may send MaxFiles files of the upload limit on
+// top of the form; every other page the form alone. The caller refuses
+// anything larger before it is read (web.LimitBody).
+func (h *Pages) BodyLimit(r *http.Request, form int64) int64 {
+	if r.Method != http.MethodPost {
+		return form
+	}
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		switch rc.RoutePattern() {
+		case "/agent/tickets", "/agent/tickets/{id}":
+			return form + MaxFiles*h.tickets.UploadLimit()
+		}
+	}
+	return form
 }
 
 // formMemory is how much of a multipart form is held in memory; larger
@@ -94,6 +117,9 @@ func chosenFiles(r *http.Request) []*multipart.FileHeader {
 func (h *Pages) refusedFiles(files []*multipart.FileHeader, body string) string {
 	if len(files) == 0 {
 		return ""
+	}
+	if len(files) > MaxFiles {
+		return fmt.Sprintf("%d files chosen; a comment can carry at most %d. Your comment is kept: choose fewer files.", len(files), MaxFiles)
 	}
 	limit := h.tickets.UploadLimit()
 	for _, fh := range files {

@@ -247,7 +247,10 @@ func (a *App) routes() chi.Router {
 	// API credentials.
 	r.Handle("/static/*", web.Static())
 	r.Group(func(r chi.Router) {
-		r.Use(a.Accounts.Middleware, a.sessions.Middleware, auth.CSRF)
+		// The body limit comes first: the CSRF check reads the whole form,
+		// files included, before a page could refuse an oversize upload.
+		r.Use(web.LimitBody(func(r *http.Request) int64 { return a.agent.BodyLimit(r, a.Config.BodyLimit) }),
+			a.Accounts.Middleware, a.sessions.Middleware, auth.CSRF)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/agent", http.StatusSeeOther) })
 		a.agent.Routes(r)
 		adminui.New(adminui.Deps{Sharing: a.Sharing, Accounts: a.Accounts, Triggers: a.Triggers, People: a.Users,

@@ -112,20 +112,26 @@ document.addEventListener('change', (e) => {
   document.addEventListener('htmx:afterSwap', apply);
   window.parleyApplyConditions = apply;
 })();
-// Reply attachments: a file larger than the uploads take is refused here,
+// Comment attachments: too many files, or a file larger than the uploads
+// take, are refused here,
 // before anything is sent, saying so; the typed comment stays. The server
 // checks again.
 (() => {
   const check = (input) => {
     const max = Number(input.dataset.maxBytes || 0);
+    const most = Number(input.dataset.maxFiles || 0);
     const problem = input.form && input.form.querySelector('[data-file-problem]');
     const big = max > 0 ? [...input.files].filter((f) => f.size > max) : [];
+    const many = most > 0 && input.files.length > most;
+    let text = '';
+    if (big.length) text = `${big.map((f) => f.name).join(', ')} ${big.length > 1 ? 'are' : 'is'} too large to attach; files can be at most ${sizeText(max)} each. Your comment is kept: choose a smaller file.`;
+    else if (many) text = `${input.files.length} files chosen; a comment can carry at most ${most}. Your comment is kept: choose fewer files.`;
     if (problem) {
-      problem.hidden = big.length === 0;
-      problem.textContent = big.length === 0 ? '' : `${big.map((f) => f.name).join(', ')} ${big.length > 1 ? 'are' : 'is'} too large to attach; files can be at most ${sizeText(max)} each. Your comment is kept: choose a smaller file.`;
+      problem.hidden = text === '';
+      problem.textContent = text;
     }
-    if (big.length) input.value = '';
-    return big.length === 0;
+    if (text) input.value = '';
+    return text === '';
   };
   const sizeText = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`);
   document.addEventListener('change', (e) => {
