@@ -106,6 +106,7 @@ func (h *Pages) Routes(r chi.Router) {
 	r.Post("/agent/views/{id}/bulk", web.H(h.bulkEdit))
 	r.Post("/agent/tickets/{id}/merge", web.H(h.merge))
 	r.Get("/agent/tickets/new", web.H(h.newTicketForm))
+	r.Get("/agent/tickets/new/fields", web.H(h.newTicketFields))
 	r.Post("/agent/tickets", web.H(h.createTicket))
 	r.Get("/agent/tickets/{id}", web.H(h.ticketPage))
 	r.Post("/agent/tickets/{id}", web.H(h.updateTicket))

@@ -111,27 +111,28 @@ func chosenFiles(r *http.Request) []*multipart.FileHeader {
 	return out
 }
 
-// refusedFiles says why the chosen files cannot go (empty when they can):
-// one is larger than the uploads take, or there is no comment to carry
-// them.
-func (h *Pages) refusedFiles(files []*multipart.FileHeader, body string) string {
+// refusedFiles says why the chosen files cannot go (empty when they can)
+// and the status to answer: too many, or one larger than the uploads
+// take (413), or no comment to carry them (422).
+func (h *Pages) refusedFiles(files []*multipart.FileHeader, body string) (int, string) {
 	if len(files) == 0 {
-		return ""
+		return 0, ""
 	}
 	if len(files) > MaxFiles {
-		return fmt.Sprintf("%d files chosen; a comment can carry at most %d. Your comment is kept: choose fewer files.", len(files), MaxFiles)
+		return http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("%d files chosen; a comment can carry at most %d. Your comment is kept: choose fewer files.", len(files), MaxFiles)
 	}
 	limit := h.tickets.UploadLimit()
 	for _, fh := range files {
 		if fh.Size > limit {
-			return fmt.Sprintf("%s is too large to attach (%s); files can be at most %s each. Your comment is kept: attach a smaller file or send it without.",
+			return http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is too large to attach (%s); files can be at most %s each. Your comment is kept: attach a smaller file or send it without.",
 				fh.Filename, byteSize(fh.Size), byteSize(limit))
 		}
 	}
 	if body == "" {
-		return "Write a comment to go with the attached files."
+		return http.StatusUnprocessableEntity, "Write a comment to go with the attached files."
 	}
-	return ""
+	return 0, ""
 }
 
 // upload stores the files under one upload token and returns it.

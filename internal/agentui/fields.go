@@ -22,6 +22,7 @@ import (
 type Forms interface {
 	ListFields(ctx context.Context) ([]ticket.Field, error)
 	GetForm(ctx context.Context, id int64) (ticket.Form, error)
+	ListForms(ctx context.Context, ids []int64) ([]ticket.Form, error)
 }
 
 // formField is one custom field as the page shows it.

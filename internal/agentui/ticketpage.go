@@ -57,6 +57,10 @@ type ticketForm struct {
 	SharedTo string
 	// FollowupOf is the closed ticket a new ticket follows up (0: none).
 	FollowupOf int64
+	// Forms are the active ticket forms a new ticket may take (offered
+	// when there are several); FormID the chosen one.
+	Forms  []choice
+	FormID string
 }
 
 func (h *Pages) formChoices(ctx context.Context) (ticketForm, error) {
@@ -403,8 +407,8 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 		in.SharingAgreementIDs = sharingChange(cur, r.PostFormValue("share_with"))
 	}
 	files := chosenFiles(r)
-	if problem := h.refusedFiles(files, strings.TrimSpace(r.PostFormValue("body"))); problem != "" {
-		return h.refuse(w, r, id, http.StatusRequestEntityTooLarge, problem)
+	if status, problem := h.refusedFiles(files, strings.TrimSpace(r.PostFormValue("body"))); problem != "" {
+		return h.refuse(w, r, id, status, problem)
 	}
 	token, err := h.upload(ctx, files)
 	if errs.Is(err, errs.TooLarge) {
@@ -515,78 +519,6 @@ func sharingChange(cur ticket.Ticket, chosen string) opt.Opt[[]int64] {
 		ids = append(ids, want)
 	}
 	return opt.Of(ids)
-}
-
-func (h *Pages) newTicketForm(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if _, err := agent(ctx); err != nil {
-		return err
-	}
-	f, err := h.formChoices(ctx)
-	if err != nil {
-		return err
-	}
-	f.Status = f.defaults["open"]
-	// A follow-up of a closed ticket starts with its subject and requester.
-	if src, err := strconv.ParseInt(r.URL.Query().Get("followup_of"), 10, 64); err == nil && src > 0 {
-		t, err := h.tickets.Get(ctx, src)
-		if err != nil {
-			return err
-		}
-		if t.Status == "closed" {
-			f.FollowupOf, f.Subject = t.ID, "Re: "+t.Subject
-		}
-	}
-	side, err := h.sidebar(ctx)
-	if err != nil {
-		return err
-	}
-	web.Render(w, r, http.StatusOK, NewTicket(web.NewPage(r, "New ticket", "agent"), side, f, ""))
-	return nil
-}
-
-func (h *Pages) createTicket(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a, err := agent(ctx)
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return errs.Wrap(errs.BadRequest, "The form could not be read", err)
-	}
-	in := formInput(r)
-	in.Subject = opt.Of(r.PostFormValue("subject"))
-	if src, err := strconv.ParseInt(r.PostFormValue("via_followup_source_id"), 10, 64); err == nil && src > 0 {
-		in.ViaFollowupSourceID = opt.Of(src)
-	}
-	if email := strings.TrimSpace(r.PostFormValue("requester_email")); email != "" {
-		in.Requester = opt.Of(ticket.RequesterInput{Email: email, Name: r.PostFormValue("requester_name")})
-	}
-	if openID, err := h.defaultOpen(ctx); err == nil && in.CustomStatusID.V == openID {
-		in.CustomStatusID = opt.Opt[int64]{} // the form's default: let the ticket start as new
-	}
-	t, _, err := h.tickets.CreateAs(ctx, a, in, webVia)
-	if errs.Is(err, errs.Invalid) {
-		f, ferr := h.formChoices(ctx)
-		if ferr != nil {
-			return ferr
-		}
-		f.Subject, f.Requester, f.Name, f.Body = r.PostFormValue("subject"), r.PostFormValue("requester_email"),
-			r.PostFormValue("requester_name"), r.PostFormValue("body")
-		f.Status, f.Prio, f.Type, f.Tags = r.PostFormValue("status"), r.PostFormValue("priority"), r.PostFormValue("type"),
-			r.PostFormValue("tags")
-		side, serr := h.sidebar(ctx)
-		if serr != nil {
-			return serr
-		}
-		web.Render(w, r, http.StatusUnprocessableEntity, NewTicket(web.NewPage(r, "New ticket", "agent"), side, f, web.Message(err)))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	web.Notice(w, r, fmt.Sprintf("/agent/tickets/%d", t.ID), fmt.Sprintf("Ticket #%d created.", t.ID))
-	return nil
 }
 
 // events streams a server-sent event whenever the ticket changes, so every
