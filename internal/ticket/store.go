@@ -246,12 +246,11 @@ func (s *Service) ticket(ctx context.Context, accountID, id int64, forUpdate boo
 	return ts[0], nil
 }
 
-// nextID allocates the account's next ticket number.
+// nextID allocates the account's next ticket number, after the input
+// was validated, committing at once where the database allows (db.Allocate).
 func (s *Service) nextID(ctx context.Context, accountID int64) (int64, error) {
-	var n int64
-	err := s.d.Conn(ctx).QueryRowContext(ctx, `INSERT INTO account_counters (account_id, name, value) VALUES ($1, 'tickets', 1)
-		ON CONFLICT (account_id, name) DO UPDATE SET value = account_counters.value + 1 RETURNING value`, accountID).Scan(&n)
-	return n, err
+	return s.d.Allocate(ctx, `INSERT INTO account_counters (account_id, name, value) VALUES ($1, 'tickets', 1)
+		ON CONFLICT (account_id, name) DO UPDATE SET value = account_counters.value + 1 RETURNING value`, accountID)
 }
 
 func (s *Service) insertTicket(ctx context.Context, t Ticket) error {

@@ -47,6 +47,10 @@ type DB struct {
 	// query-only pool so readers never wait for the writer.
 	read *sql.DB
 	pool *pgxpool.Pool
+	// side is PostgreSQL's second, small pool for statements that commit
+	// at once while a transaction is open (Allocate); transactions never
+	// wait on it, so it cannot starve them.
+	side *pgxpool.Pool
 	path string
 	// SQLite only: prepared statements of the writer and the readers.
 	wstmts, rstmts *stmtCache
@@ -142,8 +146,15 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: ping postgres: %w", err)
 	}
+	scfg := cfg.Copy()
+	scfg.MaxConns, scfg.MinConns = 2, 0
+	side, err := pgxpool.NewWithConfig(ctx, scfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect postgres: %w", err)
+	}
 	sdb := stdlib.OpenDBFromPool(pool)
-	return &DB{Dialect: Postgres, write: sdb, read: sdb, pool: pool}, nil
+	return &DB{Dialect: Postgres, write: sdb, read: sdb, pool: pool, side: side}, nil
 }
 
 // Close releases every connection.
@@ -161,10 +172,30 @@ func (d *DB) Close() error {
 			err = e
 		}
 	}
+	if d.side != nil {
+		d.side.Close()
+	}
 	if d.pool != nil {
 		d.pool.Close()
 	}
 	return err
+}
+
+// Allocate runs a counter statement (one row, one int64 column) that
+// should not hold its lock until the caller's transaction ends. On
+// PostgreSQL it commits at once on the side pool: a ticket-number counter
+// locked until commit serialized every create of an account. A
+// transaction that then fails leaves the number unused (a gap), as
+// Zendesk's ids have. SQLite has one writer, so there it runs in ctx's
+// transaction as usual.
+func (d *DB) Allocate(ctx context.Context, q string, args ...any) (int64, error) {
+	var n int64
+	if d.side == nil {
+		err := d.Conn(ctx).QueryRowContext(ctx, q, args...).Scan(&n)
+		return n, err
+	}
+	err := d.side.QueryRow(ctx, q, args...).Scan(&n)
+	return n, err
 }
 
 // Writer is the write pool: goose, River and transactions use it.
