@@ -18,6 +18,11 @@ async function api(method, path, body) {
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
+// button is a row's button: named by its action, described by the title.
+function button(p, title, name) {
+  return p.getByRole('row', { name: new RegExp(title) }).getByRole('button', { name, exact: true });
+}
+
 // newTicket creates a ticket through the API and reads it back (the
 // triggers ran inside the create).
 async function newTicket(subject) {
@@ -117,7 +122,7 @@ run(async ({ context }) => {
   });
 
   await step('deactivate it: it leaves the active list, the API says inactive, and it no longer fires', async () => {
-    await a.getByRole('button', { name: 'Deactivate Escalate printer tickets' }).click();
+    await button(a, 'Escalate printer tickets', 'Deactivate').click();
     await a.getByRole('status').waitFor();
     assert.equal(await a.getByRole('link', { name: 'Escalate printer tickets', exact: true }).count(), 0);
     assert.equal((await api('GET', `/triggers/${id}.json`)).json.trigger.active, false);
@@ -125,7 +130,7 @@ run(async ({ context }) => {
     assert.notEqual(t.priority, 'urgent');
     await a.getByRole('link', { name: 'Inactive', exact: true }).click();
     assert.ok(await a.getByRole('link', { name: 'Escalate printer tickets', exact: true }).isVisible());
-    await a.getByRole('button', { name: 'Activate Escalate printer tickets' }).click();
+    await button(a, 'Escalate printer tickets', 'Activate').click();
     await a.getByRole('status').waitFor();
     assert.equal((await api('GET', `/triggers/${id}.json`)).json.trigger.active, true);
     a.assertNoErrors();
@@ -134,11 +139,11 @@ run(async ({ context }) => {
   await step('delete asks first: cancelled keeps it, confirmed removes it (404 through the API)', async () => {
     await a.goto(PARLEY_URL + '/admin/triggers');
     confirmAnswer = false;
-    await a.getByRole('button', { name: 'Delete Escalate printer tickets' }).click();
+    await button(a, 'Escalate printer tickets', 'Delete').click();
     assert.match(confirms.pop() || '', /Delete the trigger “Escalate printer tickets”/);
     assert.equal((await api('GET', `/triggers/${id}.json`)).status, 200);
     confirmAnswer = true;
-    await a.getByRole('button', { name: 'Delete Escalate printer tickets' }).click();
+    await button(a, 'Escalate printer tickets', 'Delete').click();
     await a.getByRole('status').waitFor();
     assert.equal((await api('GET', `/triggers/${id}.json`)).status, 404);
     assert.equal(await a.getByRole('link', { name: 'Escalate printer tickets', exact: true }).count(), 0);
