@@ -3,6 +3,7 @@ package adminui
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 // People is the user room as the admin center uses it.
 type People interface {
 	ListUsers(ctx context.Context, f user.Filter, p db.Page) ([]user.User, int64, bool, error)
+	FindPeople(ctx context.Context, roles []auth.Role, prefix string, p db.Page) ([]user.User, bool, error)
 	CreateUser(ctx context.Context, in user.Input) (user.User, error)
 	UpdateUser(ctx context.Context, id int64, in user.Input) (user.User, error)
 	ListGroups(ctx context.Context, f user.GroupFilter, p db.Page) ([]user.Group, int64, bool, error)
@@ -33,14 +35,42 @@ type Tokens interface {
 	Delete(ctx context.Context, id int64) error
 }
 
-// roleTabs are the people lists.
-var roleTabs = []struct{ Role, Label string }{{"agent", "Agents and admins"}, {"end-user", "End users"}}
+// peoplePerPage is how many people one page of the people list shows:
+// an account may have hundreds of thousands of end users.
+const peoplePerPage = 50
 
-// peopleView is the people page.
+// roleTab is one role filter of the people list.
+type roleTab struct{ Role, Label string }
+
+// roleTabs are the people list's role filters; "" is the team (agents
+// and admins).
+func roleTabs() []roleTab {
+	return []roleTab{{"", "Agents and admins"}, {"agent", "Agents"}, {"admin", "Admins"}, {"end-user", "End users"}}
+}
+
+// tabRoles are the roles a filter lists.
+func tabRoles(tab string) []auth.Role {
+	switch tab {
+	case "agent":
+		return []auth.Role{auth.RoleAgent}
+	case "admin":
+		return []auth.Role{auth.RoleAdmin}
+	case "end-user":
+		return []auth.Role{auth.RoleEndUser}
+	}
+	return []auth.Role{auth.RoleAgent, auth.RoleAdmin}
+}
+
+// peopleView is the people page: one page of a role's people (by name),
+// optionally narrowed by a search, and the add form.
 type peopleView struct {
 	Tab     string
+	Query   string
 	People  []user.User
 	Roles   []user.CustomRole // the custom roles an agent can be given
+	Prev    string            // the previous page's address ("" on the first)
+	Next    string            // the next page's address ("" on the last)
+	Here    string            // this page's address, where the row buttons come back to
 	Problem string
 	Name    string
 	Email   string
@@ -51,29 +81,97 @@ func (h *Pages) peoplePage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderPeople(w, r, http.StatusOK, peopleView{Role: "agent"})
 }
 
+// peopleURL is the list's address for a filter, a search and a position.
+func peopleURL(tab, query string, cursor url.Values) string {
+	q := url.Values{}
+	if tab != "" {
+		q.Set("role", tab)
+	}
+	if query != "" {
+		q.Set("q", query)
+	}
+	for k, v := range cursor {
+		q[k] = v
+	}
+	if len(q) == 0 {
+		return "/admin/people"
+	}
+	return "/admin/people?" + q.Encode()
+}
+
+// cursor is a page edge as the list's links carry it.
+func cursor(u user.User, before bool) url.Values {
+	v := url.Values{"after_id": {strconv.FormatInt(u.ID, 10)}, "after_name": {u.Name}}
+	if before {
+		v.Set("before", "1")
+	}
+	return v
+}
+
+// renderPeople lists one page of people by name, walking by keyset (the
+// name and id of the last row seen) so no page counts or skips the
+// account's users.
 func (h *Pages) renderPeople(w http.ResponseWriter, r *http.Request, status int, v peopleView) error {
 	if err := admin(r.Context()); err != nil {
 		return err
 	}
-	v.Tab = r.URL.Query().Get("role")
-	roles := []auth.Role{auth.RoleAgent, auth.RoleAdmin}
-	if v.Tab == "end-user" {
-		roles = []auth.Role{auth.RoleEndUser}
-	} else {
-		v.Tab = "agent"
+	q := r.URL.Query()
+	v.Tab, v.Query = q.Get("role"), strings.TrimSpace(q.Get("q"))
+	roles := tabRoles(v.Tab)
+	if len(roles) != 1 || roles[0] != auth.Role(v.Tab) {
+		v.Tab = ""
 	}
-	us, _, _, err := h.people.ListUsers(r.Context(), user.Filter{Roles: roles}, db.Page{Limit: 100})
+	// End users are many: their pages (searched or not) read the name
+	// index in order. The team is few: sorted, so the database reads it by
+	// role instead of walking every user by name (the expression keeps
+	// the name index from being chosen for the order).
+	p := db.Page{Limit: peoplePerPage, Keyset: true, Sort: "(u.name || '')"}
+	if v.Tab == "end-user" {
+		p.Sort = "name"
+	}
+	if id, err := strconv.ParseInt(q.Get("after_id"), 10, 64); err == nil && id > 0 {
+		p.After, p.Before = &db.Key{V: q.Get("after_name"), ID: id}, q.Get("before") == "1"
+	}
+	var us []user.User
+	var more bool
+	var err error
+	if v.Query != "" {
+		us, more, err = h.people.FindPeople(r.Context(), roles, v.Query, p)
+	} else {
+		us, _, more, err = h.people.ListUsers(r.Context(), user.Filter{Roles: roles}, p)
+	}
 	if err != nil {
 		return err
 	}
 	v.People = us
-	if v.Tab == "agent" {
-		if v.Roles, err = h.roles.ListCustomRoles(r.Context()); err != nil {
+	if len(us) > 0 {
+		if (p.Before && more) || (!p.Before && p.After != nil) {
+			v.Prev = peopleURL(v.Tab, v.Query, cursor(us[0], true))
+		}
+		if (!p.Before && more) || p.Before {
+			v.Next = peopleURL(v.Tab, v.Query, cursor(us[len(us)-1], false))
+		}
+	}
+	v.Here = r.URL.RequestURI()
+	if r.Method != http.MethodGet || !strings.HasPrefix(v.Here, "/admin/people") {
+		v.Here = peopleURL(v.Tab, v.Query, nil)
+	}
+	if v.Tab != "end-user" {
+		if v.Roles, err = h.roles.CustomRoleNames(r.Context()); err != nil {
 			return err
 		}
 	}
 	web.Render(w, r, status, PeoplePage(web.NewPage(r, "People", "admin"), v))
 	return nil
+}
+
+// peopleBack is where a row button returns: the list page it was on.
+func peopleBack(r *http.Request) string {
+	back := r.PostFormValue("return_to")
+	if back != "/admin/people" && !strings.HasPrefix(back, "/admin/people?") {
+		return "/admin/people"
+	}
+	return back
 }
 
 func (h *Pages) addPerson(w http.ResponseWriter, r *http.Request) error {
@@ -116,7 +214,7 @@ func (h *Pages) suspend(w http.ResponseWriter, r *http.Request) error {
 	if on {
 		msg = u.Name + " is suspended: they cannot sign in."
 	}
-	web.Notice(w, r, "/admin/people", msg)
+	web.Notice(w, r, peopleBack(r), msg)
 	return nil
 }
 

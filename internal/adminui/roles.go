@@ -16,6 +16,7 @@ import (
 // Roles manages custom agent roles (the user room).
 type Roles interface {
 	ListCustomRoles(ctx context.Context) ([]user.CustomRole, error)
+	CustomRoleNames(ctx context.Context) ([]user.CustomRole, error)
 	GetCustomRole(ctx context.Context, id int64) (user.CustomRole, error)
 	CreateCustomRole(ctx context.Context, in user.RoleInput) (user.CustomRole, error)
 	UpdateCustomRole(ctx context.Context, id int64, in user.RoleInput) (user.CustomRole, error)
@@ -187,6 +188,6 @@ func (h *Pages) setRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.Notice(w, r, "/admin/people", u.Name+"'s role is saved.")
+	web.Notice(w, r, peopleBack(r), u.Name+"'s role is saved.")
 	return nil
 }
