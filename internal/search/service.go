@@ -389,7 +389,7 @@ func (p plan) exportSQL(after *cursor, limit int) (string, []any) {
 	col := k.alias + ".created_at"
 	if after != nil {
 		at := db.Arg(&args, after.created())
-		where += " AND (" + col + " > " + at + " OR (" + col + " = " + at + " AND " + k.alias + ".id > " + db.Arg(&args, after.I) + "))"
+		where += " AND " + col + " >= " + at + " AND (" + col + " > " + at + " OR (" + col + " = " + at + " AND " + k.alias + ".id > " + db.Arg(&args, after.I) + "))"
 	}
 	return `SELECT ` + k.alias + `.id, ` + col + ` FROM ` + k.table + ` ` + k.alias + ` WHERE ` + where +
 		` ORDER BY ` + col + ` ASC, ` + k.alias + `.id ASC LIMIT ` + db.Arg(&args, limit), args

@@ -31,7 +31,7 @@ func (s *Service) ExportSince(ctx context.Context, since time.Time, limit int) (
 	last := ts[limit-1]
 	sec := last.UpdatedAt.Truncate(time.Second)
 	rest, err := s.queryTickets(ctx, `SELECT `+ticketCols+` FROM tickets t WHERE t.account_id = $1 AND t.updated_at < $2
-		AND (t.updated_at > $3 OR (t.updated_at = $3 AND t.id > $4)) ORDER BY t.updated_at, t.id`,
+		AND t.updated_at >= $3 AND (t.updated_at > $3 OR (t.updated_at = $3 AND t.id > $4)) ORDER BY t.updated_at, t.id`,
 		a.AccountID, sec.Add(time.Second), last.UpdatedAt, last.ID)
 	if err != nil {
 		return nil, false, err
@@ -46,7 +46,7 @@ func (s *Service) ExportAfter(ctx context.Context, at time.Time, id int64, limit
 		return nil, false, err
 	}
 	ts, err := s.queryTickets(ctx, `SELECT `+ticketCols+` FROM tickets t WHERE t.account_id = $1
-		AND (t.updated_at > $2 OR (t.updated_at = $2 AND t.id > $3)) ORDER BY t.updated_at, t.id LIMIT $4`,
+		AND t.updated_at >= $2 AND (t.updated_at > $2 OR (t.updated_at = $2 AND t.id > $3)) ORDER BY t.updated_at, t.id LIMIT $4`,
 		a.AccountID, at, id, limit+1)
 	if err != nil {
 		return nil, false, err
@@ -75,7 +75,7 @@ func (s *Service) ExportEvents(ctx context.Context, since time.Time, limit int) 
 	last := aus[limit-1]
 	sec := last.CreatedAt.Truncate(time.Second)
 	rest, err := s.audits(ctx, `SELECT `+auditCols+` FROM ticket_audits WHERE account_id = $1 AND created_at < $2
-		AND (created_at > $3 OR (created_at = $3 AND id > $4)) ORDER BY created_at, id`,
+		AND created_at >= $3 AND (created_at > $3 OR (created_at = $3 AND id > $4)) ORDER BY created_at, id`,
 		a.AccountID, sec.Add(time.Second), last.CreatedAt, last.ID)
 	if err != nil {
 		return nil, false, err

@@ -32,7 +32,7 @@ func (s *Service) ExportUsersSince(ctx context.Context, since time.Time, limit i
 	last := us[limit-1].UpdatedAt.Truncate(time.Second)
 	us = us[:limit]
 	rest, err := s.queryUsers(ctx, `SELECT `+userCols+` FROM users u WHERE u.account_id = $1 AND u.updated_at >= $2
-		AND u.updated_at < $3 AND (u.updated_at > $4 OR (u.updated_at = $4 AND u.id > $5)) ORDER BY u.updated_at, u.id`,
+		AND u.updated_at < $3 AND u.updated_at >= $4 AND (u.updated_at > $4 OR (u.updated_at = $4 AND u.id > $5)) ORDER BY u.updated_at, u.id`,
 		a.AccountID, last, last.Add(time.Second), us[limit-1].UpdatedAt, us[limit-1].ID)
 	if err != nil {
 		return nil, false, err
@@ -48,7 +48,7 @@ func (s *Service) ExportUsersAfter(ctx context.Context, at time.Time, id int64, 
 		return nil, false, err
 	}
 	us, err := s.queryUsers(ctx, `SELECT `+userCols+` FROM users u WHERE u.account_id = $1
-		AND (u.updated_at > $2 OR (u.updated_at = $2 AND u.id > $3)) ORDER BY u.updated_at, u.id LIMIT $4`,
+		AND u.updated_at >= $2 AND (u.updated_at > $2 OR (u.updated_at = $2 AND u.id > $3)) ORDER BY u.updated_at, u.id LIMIT $4`,
 		a.AccountID, at, id, limit+1)
 	if err != nil {
 		return nil, false, err
@@ -76,7 +76,7 @@ func (s *Service) ExportOrganizationsSince(ctx context.Context, since time.Time,
 	last := os[limit-1].UpdatedAt.Truncate(time.Second)
 	os = os[:limit]
 	rest, err := s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.account_id = $1 AND o.updated_at >= $2
-		AND o.updated_at < $3 AND (o.updated_at > $4 OR (o.updated_at = $4 AND o.id > $5)) ORDER BY o.updated_at, o.id`,
+		AND o.updated_at < $3 AND o.updated_at >= $4 AND (o.updated_at > $4 OR (o.updated_at = $4 AND o.id > $5)) ORDER BY o.updated_at, o.id`,
 		a.AccountID, last, last.Add(time.Second), os[limit-1].UpdatedAt, os[limit-1].ID)
 	if err != nil {
 		return nil, false, err

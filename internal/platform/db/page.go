@@ -57,8 +57,11 @@ func (p Page) Seek(args *[]any) string {
 	v := Arg(args, p.After.V)
 	id := Arg(args, p.After.ID)
 	// Written out rather than as a row-value comparison so both engines use
-	// the (account_id, col, id) index the same way.
-	return fmt.Sprintf(" AND (%[1]s %[2]s %[3]s OR (%[1]s = %[3]s AND %[4]s %[2]s %[5]s))",
+	// the (account_id, col, id) index the same way. The leading col >= v
+	// (or <=) is implied by the rest, but PostgreSQL cannot start an index
+	// range from the OR alone: at a million tickets it filtered the whole
+	// index (0.6 s against 0.1 ms a page).
+	return fmt.Sprintf(" AND %[1]s %[2]s= %[3]s AND (%[1]s %[2]s %[3]s OR (%[1]s = %[3]s AND %[4]s %[2]s %[5]s))",
 		p.col(p.Sort), op, v, p.col("id"), id)
 }
 
