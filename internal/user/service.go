@@ -97,24 +97,26 @@ func (s *Service) SetCounters(rc RelatedCounter) { s.counters = rc }
 
 // PrincipalByEmail implements auth.Directory.
 func (s *Service) PrincipalByEmail(ctx context.Context, accountID int64, email string) (auth.Principal, error) {
-	u, err := s.userByEmail(ctx, accountID, email)
+	u, a, err := s.actorUser(ctx, `FROM users u JOIN user_identities i ON i.user_id = u.id`+actorRole+
+		` WHERE i.account_id = $1 AND i.type = 'email' AND i.value_norm = $2 AND u.deleted_at IS NULL`,
+		accountID, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	return auth.Principal{Actor: u.Actor(), Active: u.Active && u.DeletedAt == nil, Suspended: u.Suspended,
+	return auth.Principal{Actor: a, Active: u.Active && u.DeletedAt == nil, Suspended: u.Suspended,
 		PasswordHash: u.PasswordHash}, nil
 }
 
 // ActorByID implements bulk.ActorLoader.
 func (s *Service) ActorByID(ctx context.Context, accountID, userID int64) (auth.Actor, error) {
-	u, err := s.userByID(ctx, accountID, userID)
+	u, a, err := s.actorUser(ctx, `FROM users u`+actorRole+` WHERE u.account_id = $1 AND u.id = $2`, accountID, userID)
 	if err != nil {
 		return auth.Actor{}, err
 	}
 	if !u.Active || u.Suspended {
 		return auth.Actor{}, errs.E(errs.Unauthenticated, "user is not active")
 	}
-	return u.Actor(), nil
+	return a, nil
 }
 
 // canSee reports whether actor may read user u: agents see everyone in
@@ -188,12 +190,14 @@ func (s *Service) userWhere(accountID int64, f Filter, args *[]any) string {
 		w += ` AND lower(u.external_id) IN (` + db.Placeholders(args, low) + `)`
 	}
 	if f.OrganizationID != 0 {
-		w += ` AND EXISTS (SELECT 1 FROM organization_memberships m WHERE m.account_id = u.account_id
-			AND m.user_id = u.id AND m.organization_id = ` + db.Arg(args, f.OrganizationID) + `)`
+		// Start from the memberships: as a correlated EXISTS the planner
+		// walked every user of the account (45 ms at 50,000 users).
+		w += ` AND u.id IN (SELECT m.user_id FROM organization_memberships m WHERE m.account_id = $1
+			AND m.organization_id = ` + db.Arg(args, f.OrganizationID) + `)`
 	}
 	if f.GroupID != 0 {
-		w += ` AND EXISTS (SELECT 1 FROM group_memberships g WHERE g.account_id = u.account_id
-			AND g.user_id = u.id AND g.group_id = ` + db.Arg(args, f.GroupID) + `)`
+		w += ` AND u.id IN (SELECT g.user_id FROM group_memberships g WHERE g.account_id = $1
+			AND g.group_id = ` + db.Arg(args, f.GroupID) + `)`
 	}
 	if f.NamePrefix != "" {
 		w += ` AND lower(u.name) LIKE ` + db.Arg(args, db.LikeEscape(strings.ToLower(f.NamePrefix))+"%") + ` ESCAPE '\'`
