@@ -166,6 +166,12 @@ type ticketView struct {
 	// agents who could start to.
 	Followers  []cc
 	Followable []choice
+	// ReadOnly is set when the agent's custom role does not allow editing
+	// ticket properties (comments only); CanMerge when it allows merging.
+	ReadOnly bool
+	CanMerge bool
+	// InternalOnly is set when the role allows internal notes only.
+	InternalOnly bool
 	// UploadLimit is the largest file the reply box takes, in bytes.
 	UploadLimit int64
 	Problem     string
@@ -228,6 +234,8 @@ func (h *Pages) ticketData(ctx context.Context, id int64) (ticketView, error) {
 	}
 	tv := ticketView{ID: t.ID, Subject: t.Subject, Status: t.Status, Requester: names[t.RequesterID], RequesterID: t.RequesterID, Closed: t.Status == "closed", Form: f,
 		Shared: len(t.SharingAgreementIDs()) > 0, UploadLimit: h.tickets.UploadLimit()}
+	perms := auth.ActorFrom(ctx).Permissions()
+	tv.ReadOnly, tv.CanMerge, tv.InternalOnly = !perms.TicketEditing, perms.TicketMerge, !perms.PublicComments
 	if tv.Fields, err = h.fieldsOf(ctx, t); err != nil {
 		return ticketView{}, err
 	}
@@ -426,6 +434,9 @@ func (h *Pages) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	}
 	if errs.Is(err, errs.Invalid) {
 		return h.refuse(w, r, id, http.StatusUnprocessableEntity, web.Message(err))
+	}
+	if errs.Is(err, errs.Forbidden) { // the role allows comments only
+		return h.refuse(w, r, id, http.StatusForbidden, web.Message(err))
 	}
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ type Actor struct {
 	Owner     bool
 	// CustomRoleID narrows an agent's permissions (nil: none).
 	CustomRoleID *int64
+	// Custom is what that custom role allows, loaded with the actor (nil:
+	// not loaded or no role); read it through Permissions.
+	Custom *Permissions
 	// Method says how the actor authenticated: token, password, oauth,
 	// session, or system for jobs and the CLI.
 	Method string

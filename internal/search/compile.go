@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"parley/internal/auth"
 	"parley/internal/platform/db"
 	"parley/internal/platform/errs"
+	"parley/internal/ticket"
 )
 
 // The compiler turns the terms of a parsed Query into one SQL condition per
@@ -51,6 +53,9 @@ type compiler struct {
 	// userFields and orgFields are the account's custom field keys; users
 	// and organizations accept them as search keys.
 	userFields, orgFields map[string]bool
+	// actor narrows tickets to its custom role scope (ticket.Scope); the
+	// zero actor does not narrow.
+	actor auth.Actor
 }
 
 func newCompiler(d db.Dialect, account, me int64, now time.Time) *compiler {
@@ -127,6 +132,11 @@ func unknownKey(rt ResultType, key string) error {
 func (c *compiler) where(k kind, terms []Term) (string, error) {
 	mark := len(c.args)
 	conds := []string{k.base}
+	if k.rt == ResultTicket {
+		if scope := ticket.Scope(c.actor, &c.args); scope != "" {
+			conds = append(conds, scope)
+		}
+	}
 	for _, t := range terms {
 		cond, neg, err := c.term(k.rt, t)
 		if err != nil {

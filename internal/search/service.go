@@ -93,7 +93,7 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 	if err != nil || len(p.parts) == 0 {
 		return nil, 0, err
 	}
-	key := fmt.Sprintf("%d/%d/%s/%t/%s", a.AccountID, a.UserID, so.field, so.desc, q.String())
+	key := fmt.Sprintf("%d/%d/%s/%s/%t/%s", a.AccountID, a.UserID, a.Permissions().TicketAccess, so.field, so.desc, q.String())
 	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
 		var res results
 		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
@@ -147,7 +147,7 @@ func (s *Service) Count(ctx context.Context, query string) (int64, error) {
 	if err != nil || len(p.parts) == 0 {
 		return 0, err
 	}
-	key := fmt.Sprintf("count/%d/%d/%s", a.AccountID, a.UserID, q.String())
+	key := fmt.Sprintf("count/%d/%d/%s/%s", a.AccountID, a.UserID, a.Permissions().TicketAccess, q.String())
 	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
 		var res results
 		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
@@ -405,6 +405,7 @@ var staticKeys = map[string]bool{"name": true, "notes": true, "details": true, "
 // the query's type: or every type.
 func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only ResultType, so sortSpec) (plan, error) {
 	c := newCompiler(s.d.Dialect, a.AccountID, a.UserID, s.clock.Now())
+	c.actor = a
 	if err := s.fieldKeys(ctx, c, q); err != nil {
 		return plan{}, err
 	}

@@ -296,8 +296,11 @@ func (s *Service) Download(ctx context.Context, accountID int64, urlToken string
 // canDownload: agents see every file of their account; end users the files
 // they uploaded and those on tickets they requested or are CC'd on.
 func (s *Service) canDownload(ctx context.Context, a auth.Actor, at Attachment) error {
-	if a.IsAgent() || at.UploaderID == a.UserID {
+	if at.UploaderID == a.UserID || (a.IsAgent() && (!a.Restricted() || at.TicketID == nil)) {
 		return nil
+	}
+	if a.IsAgent() {
+		return s.inScope(ctx, a, *at.TicketID)
 	}
 	if at.TicketID == nil {
 		return errs.NotFoundf("Not found")

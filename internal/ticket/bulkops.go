@@ -129,9 +129,21 @@ func errText(err error) string {
 	return "the ticket could not be updated"
 }
 
-// StartBulk queues a ticket bulk operation (agents).
+// StartBulk queues a ticket bulk operation (agents); one the agent's
+// custom role does not allow is Forbidden at once, not item by item.
 func (s *Service) StartBulk(ctx context.Context, op string, items []json.RawMessage) (bulk.Status, error) {
-	if _, err := auth.RequireAgent(ctx); err != nil {
+	a, err := auth.RequireAgent(ctx)
+	if err != nil {
+		return bulk.Status{}, err
+	}
+	p := a.Permissions()
+	switch op {
+	case OpDestroyMany, OpSpamMany:
+		err = auth.RequireTicketPermission(p.TicketDeletion, "delete tickets")
+	case OpMerge:
+		err = auth.RequireTicketPermission(p.TicketMerge, "merge tickets")
+	}
+	if err != nil {
 		return bulk.Status{}, err
 	}
 	if s.bulk == nil {

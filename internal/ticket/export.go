@@ -83,14 +83,21 @@ func (s *Service) ExportEvents(ctx context.Context, since time.Time, limit int) 
 	return append(aus[:limit], rest...), false, nil
 }
 
-// Deleted lists soft-deleted tickets (agents), by id.
+// Deleted lists soft-deleted tickets (agents whose role allows
+// ticket_deletion, within its ticket access), by id.
 func (s *Service) Deleted(ctx context.Context, p db.Page) ([]Ticket, int64, bool, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return nil, 0, false, err
 	}
+	if err := auth.RequireTicketPermission(a.Permissions().TicketDeletion, "delete tickets"); err != nil {
+		return nil, 0, false, err
+	}
 	args := []any{a.AccountID}
 	w := ` FROM tickets t WHERE t.account_id = $1 AND t.deleted_at IS NOT NULL`
+	if cond := Scope(a, &args); cond != "" {
+		w += ` AND ` + cond
+	}
 	var total int64
 	if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*)`+w, args...).Scan(&total); err != nil {
 		return nil, 0, false, err
@@ -117,15 +124,22 @@ func (s *Service) deletedTicket(ctx context.Context, accountID, id int64) (Ticke
 	return ts[0], nil
 }
 
-// Restore brings a soft-deleted ticket back (agents).
+// Restore brings a soft-deleted ticket back (agents whose role allows
+// ticket_deletion, within its ticket access).
 func (s *Service) Restore(ctx context.Context, id int64) error {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return err
 	}
+	if err := auth.RequireTicketPermission(a.Permissions().TicketDeletion, "delete tickets"); err != nil {
+		return err
+	}
 	return s.d.InTx(ctx, func(ctx context.Context) error {
 		t, err := s.deletedTicket(ctx, a.AccountID, id)
 		if err != nil {
+			return err
+		}
+		if err := s.inScope(ctx, a, id); err != nil {
 			return err
 		}
 		t.DeletedAt, t.UpdatedAt = nil, s.clock.Now()

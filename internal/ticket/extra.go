@@ -10,14 +10,18 @@ import (
 	"parley/internal/platform/opt"
 )
 
-// MarkAsSpam deletes a ticket and suspends its requester (agents).
+// MarkAsSpam deletes a ticket and suspends its requester (agents whose
+// role allows ticket_deletion).
 func (s *Service) MarkAsSpam(ctx context.Context, id int64) error {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return err
 	}
+	if err := auth.RequireTicketPermission(a.Permissions().TicketDeletion, "delete tickets"); err != nil {
+		return err
+	}
 	return s.d.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.ticket(ctx, a.AccountID, id, true)
+		t, err := s.scoped(ctx, a, id, true)
 		if err != nil {
 			return err
 		}

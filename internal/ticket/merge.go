@@ -50,7 +50,7 @@ func (s *Service) checkMergeable(ctx context.Context, a auth.Actor, target int64
 			return errs.Invalidf("ids", "InvalidValue", "Ticket %d appears twice (a ticket cannot be merged into itself)", id)
 		}
 		seen[id] = true
-		t, err := s.ticket(ctx, a.AccountID, id, false)
+		t, err := s.scoped(ctx, a, id, false)
 		if errs.Is(err, errs.NotFound) {
 			return errs.Invalidf("ids", "InvalidValue", "Ticket %d does not exist", id)
 		}
@@ -75,7 +75,10 @@ func (s *Service) Merge(ctx context.Context, target int64, req MergeRequest) (an
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.ticket(ctx, a.AccountID, target, false); err != nil {
+	if err := auth.RequireTicketPermission(a.Permissions().TicketMerge, "merge tickets"); err != nil {
+		return nil, err
+	}
+	if _, err := s.scoped(ctx, a, target, false); err != nil {
 		return nil, err
 	}
 	if err := s.checkMergeable(ctx, a, target, req.IDs); err != nil {

@@ -18,7 +18,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	return s.ticket(ctx, a.AccountID, id, false)
+	return s.scoped(ctx, a, id, false)
 }
 
 // Filter narrows ticket lists; every field is served by an index that
@@ -37,9 +37,14 @@ type Filter struct {
 	Where func(args *[]any) string
 }
 
-func where(accountID int64, f Filter, args *[]any) string {
-	*args = append(*args, accountID)
+// where is the condition of a ticket list for actor a: the account's live
+// tickets within a's custom role scope that match f.
+func where(a auth.Actor, f Filter, args *[]any) string {
+	*args = append(*args, a.AccountID)
 	w := `t.account_id = $1 AND t.deleted_at IS NULL`
+	if cond := Scope(a, args); cond != "" {
+		w += ` AND ` + cond
+	}
 	if f.Where != nil {
 		w += ` AND (` + f.Where(args) + `)`
 	}
@@ -78,7 +83,7 @@ func (s *Service) List(ctx context.Context, f Filter, p db.Page) ([]Ticket, int6
 		return nil, 0, false, err
 	}
 	args := []any{}
-	w := where(a.AccountID, f, &args)
+	w := where(a, f, &args)
 	var total int64
 	if !p.Keyset {
 		if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&total); err != nil {
@@ -102,18 +107,21 @@ func (s *Service) Count(ctx context.Context, f Filter) (int64, error) {
 	}
 	args := []any{}
 	var n int64
-	err = s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+where(a.AccountID, f, &args), args...).Scan(&n)
+	err = s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+where(a, f, &args), args...).Scan(&n)
 	return n, err
 }
 
-// Delete soft-deletes a ticket (agents).
+// Delete soft-deletes a ticket (agents whose role allows ticket_deletion).
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return err
 	}
+	if err := auth.RequireTicketPermission(a.Permissions().TicketDeletion, "delete tickets"); err != nil {
+		return err
+	}
 	return s.d.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.ticket(ctx, a.AccountID, id, true)
+		t, err := s.scoped(ctx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -145,7 +153,7 @@ func (s *Service) Comments(ctx context.Context, ticketID int64, p db.Page) ([]Co
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if _, err := s.ticket(ctx, a.AccountID, ticketID, false); err != nil {
+	if _, err := s.scoped(ctx, a, ticketID, false); err != nil {
 		return nil, 0, false, err
 	}
 	args := []any{a.AccountID, ticketID}
@@ -193,7 +201,7 @@ func (s *Service) MakePrivate(ctx context.Context, ticketID, commentID int64) er
 		return err
 	}
 	return s.d.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.ticket(ctx, a.AccountID, ticketID, true)
+		t, err := s.scoped(ctx, a, ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -246,7 +254,7 @@ func (s *Service) Audits(ctx context.Context, ticketID int64, p db.Page) ([]Audi
 	if err != nil {
 		return nil, 0, false, err
 	}
-	if _, err := s.ticket(ctx, a.AccountID, ticketID, false); err != nil {
+	if _, err := s.scoped(ctx, a, ticketID, false); err != nil {
 		return nil, 0, false, err
 	}
 	args := []any{a.AccountID, ticketID}
@@ -272,8 +280,12 @@ func (s *Service) AllAudits(ctx context.Context, p db.Page) ([]Audit, bool, erro
 		return nil, false, err
 	}
 	args := []any{a.AccountID}
+	w := ` WHERE account_id = $1`
+	if cond := Scope(a, &args); cond != "" {
+		w += ` AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.account_id = $1 AND ` + cond + `)`
+	}
 	p.Sort = ""
-	out, err := s.audits(ctx, `SELECT `+auditCols+` FROM ticket_audits WHERE account_id = $1`+p.Seek(&args)+p.OrderLimit(&args), args...)
+	out, err := s.audits(ctx, `SELECT `+auditCols+` FROM ticket_audits`+w+p.Seek(&args)+p.OrderLimit(&args), args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -287,7 +299,7 @@ func (s *Service) GetAudit(ctx context.Context, ticketID, auditID int64) (Audit,
 	if err != nil {
 		return Audit{}, err
 	}
-	if _, err := s.ticket(ctx, a.AccountID, ticketID, false); err != nil {
+	if _, err := s.scoped(ctx, a, ticketID, false); err != nil {
 		return Audit{}, err
 	}
 	out, err := s.audits(ctx, `SELECT `+auditCols+` FROM ticket_audits WHERE account_id = $1 AND ticket_id = $2 AND id = $3`,

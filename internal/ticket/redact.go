@@ -20,7 +20,7 @@ func (s *Service) RedactComment(ctx context.Context, ticketID, commentID int64, 
 	}
 	var out Comment
 	err = s.d.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.ticket(ctx, a.AccountID, ticketID, true); err != nil {
+		if _, err := s.scoped(ctx, a, ticketID, true); err != nil {
 			return err
 		}
 		c, err := scanComment(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+commentCols+` FROM ticket_comments
@@ -67,7 +67,7 @@ func (s *Service) RedactAttachment(ctx context.Context, ticketID, commentID, att
 	}
 	var oldKey string
 	err = s.d.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.ticket(ctx, a.AccountID, ticketID, true); err != nil {
+		if _, err := s.scoped(ctx, a, ticketID, true); err != nil {
 			return err
 		}
 		at, err := scanAttachment(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+attachmentCols+` FROM attachments

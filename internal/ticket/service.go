@@ -154,6 +154,9 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	if err := v.Err(); err != nil {
 		return Ticket{}, Audit{}, err
 	}
+	if err := commentAllowed(a, ch.comment); err != nil {
+		return Ticket{}, Audit{}, err
+	}
 	id, err := s.nextID(ctx, a.AccountID)
 	if err != nil {
 		return Ticket{}, Audit{}, err
@@ -294,7 +297,7 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 }
 
 func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Input, o writeOpts) (Ticket, Audit, error) {
-	cur, err := s.ticket(ctx, a.AccountID, id, true)
+	cur, err := s.scoped(ctx, a, id, true)
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
@@ -337,6 +340,12 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	ch.after = t
 	diffs := s.diff(ch)
+	if err := editsOnlyComment(a, len(diffs) > 0 || sharingChanges(cur, in) || peopleChanged(cur, t)); err != nil {
+		return Ticket{}, Audit{}, err
+	}
+	if err := commentAllowed(a, ch.comment); err != nil {
+		return Ticket{}, Audit{}, err
+	}
 	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 && !sharingChanges(cur, in) && !peopleChanged(cur, t) {
 		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil

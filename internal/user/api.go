@@ -131,6 +131,8 @@ func (h *API) Routes(r chi.Router) {
 
 	r.Get("/custom_roles", H(h.listRoles))
 	r.Get("/custom_roles/{rid}", H(h.showRole))
+	r.Post("/custom_roles", H(h.createRole))
+	r.Put("/custom_roles/{rid}", H(h.updateRole))
 
 	r.Get("/incremental/users", H(h.incrementalUsers))
 	r.Get("/incremental/users/cursor", H(h.incrementalUsersCursor))

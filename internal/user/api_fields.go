@@ -210,3 +210,34 @@ func (h *API) showRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_role": roleJSON(ro)})
 }
+
+// createRole is Zendesk's Create Custom Role (admins).
+func (h *API) createRole(w http.ResponseWriter, r *http.Request) error {
+	var in RoleInput
+	if err := httpx.Decode(w, r, "custom_role", &in); err != nil {
+		return err
+	}
+	ro, err := h.s.CreateCustomRole(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return httpx.Created(w, httpx.URL(r.Context(), "/api/v2/custom_roles/%d.json", ro.ID), httpx.M{"custom_role": roleJSON(ro)})
+}
+
+// updateRole is Zendesk's Update Custom Role (admins): the configuration
+// keys it names replace the stored ones.
+func (h *API) updateRole(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "rid")
+	if err != nil {
+		return err
+	}
+	var in RoleInput
+	if err := httpx.Decode(w, r, "custom_role", &in); err != nil {
+		return err
+	}
+	ro, err := h.s.UpdateCustomRole(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(w, http.StatusOK, httpx.M{"custom_role": roleJSON(ro)})
+}

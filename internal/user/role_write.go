@@ -20,26 +20,36 @@ type RoleInput struct {
 }
 
 // RoleSetting is one permission a custom role sets: a yes/no switch
-// (Values nil) or one of Values.
+// (Values nil) or one of Values. Hint says in one line what it does, so an
+// admin knows which settings Parley enforces.
 type RoleSetting struct {
 	Key, Title string
 	Values     []string
+	Hint       string
 }
+
+// notEnforced is the hint of the settings Parley keeps for Zendesk clients
+// but does not act on.
+const notEnforced = "Kept for Zendesk clients and integrations; Parley does not act on it."
 
 // RoleSettings are the permissions a custom role may set, after
 // Zendesk's custom role configuration.
 var RoleSettings = []RoleSetting{
-	{"ticket_access", "Tickets they can see", []string{"all", "within-groups", "assigned-only"}},
-	{"ticket_editing", "Can edit ticket properties", nil},
-	{"ticket_deletion", "Can delete tickets", nil},
-	{"ticket_merge", "Can merge tickets", nil},
-	{"ticket_comment_access", "Comments they can make", []string{"public", "private"}},
-	{"end_user_profile_access", "End-user profiles", []string{"readonly", "edit", "full"}},
-	{"manage_business_rules", "Can manage triggers, automations and SLAs", nil},
-	{"view_access", "Views", []string{"playonly", "readonly", "personal", "manage-group", "full"}},
-	{"macro_access", "Macros", []string{"readonly", "personal", "manage-group", "full"}},
-	{"report_access", "Reports", []string{"none", "readonly", "full"}},
-	{"user_view_access", "Customer lists", []string{"none", "readonly", "manage-group", "full"}},
+	{"ticket_access", "Tickets they can see", []string{"all", "within-groups", "assigned-only"},
+		"Which tickets they can open, change and find in lists, views and search: all, their groups' plus their own, or only their own (assigned to them or requested by them)."},
+	{"ticket_editing", "Can edit ticket properties", nil,
+		"Off: they can add comments but not change status, assignee, tags or any other property."},
+	{"ticket_deletion", "Can delete tickets", nil,
+		"Off: deleting tickets or marking them as spam, one at a time or in bulk, is refused."},
+	{"ticket_merge", "Can merge tickets", nil, "Off: merging tickets is refused."},
+	{"ticket_comment_access", "Comments they can make", []string{"public", "private"},
+		"Private: only internal notes; a public reply is refused."},
+	{"end_user_profile_access", "End-user profiles", []string{"readonly", "edit", "full"}, notEnforced},
+	{"manage_business_rules", "Can manage triggers, automations and SLAs", nil, notEnforced},
+	{"view_access", "Views", []string{"playonly", "readonly", "personal", "manage-group", "full"}, notEnforced},
+	{"macro_access", "Macros", []string{"readonly", "personal", "manage-group", "full"}, notEnforced},
+	{"report_access", "Reports", []string{"none", "readonly", "full"}, notEnforced},
+	{"user_view_access", "Customer lists", []string{"none", "readonly", "manage-group", "full"}, notEnforced},
 }
 
 // applyRole validates in and copies it onto r.

@@ -97,24 +97,26 @@ func (s *Service) SetCounters(rc RelatedCounter) { s.counters = rc }
 
 // PrincipalByEmail implements auth.Directory.
 func (s *Service) PrincipalByEmail(ctx context.Context, accountID int64, email string) (auth.Principal, error) {
-	u, err := s.userByEmail(ctx, accountID, email)
+	u, a, err := s.actorUser(ctx, `FROM users u JOIN user_identities i ON i.user_id = u.id`+actorRole+
+		` WHERE i.account_id = $1 AND i.type = 'email' AND i.value_norm = $2 AND u.deleted_at IS NULL`,
+		accountID, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	return auth.Principal{Actor: u.Actor(), Active: u.Active && u.DeletedAt == nil, Suspended: u.Suspended,
+	return auth.Principal{Actor: a, Active: u.Active && u.DeletedAt == nil, Suspended: u.Suspended,
 		PasswordHash: u.PasswordHash}, nil
 }
 
 // ActorByID implements bulk.ActorLoader.
 func (s *Service) ActorByID(ctx context.Context, accountID, userID int64) (auth.Actor, error) {
-	u, err := s.userByID(ctx, accountID, userID)
+	u, a, err := s.actorUser(ctx, `FROM users u`+actorRole+` WHERE u.account_id = $1 AND u.id = $2`, accountID, userID)
 	if err != nil {
 		return auth.Actor{}, err
 	}
 	if !u.Active || u.Suspended {
 		return auth.Actor{}, errs.E(errs.Unauthenticated, "user is not active")
 	}
-	return u.Actor(), nil
+	return a, nil
 }
 
 // canSee reports whether actor may read user u: agents see everyone in

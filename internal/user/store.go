@@ -20,17 +20,19 @@ const userCols = `u.id, u.account_id, u.name, u.email, u.role, u.custom_role_id,
 	u.two_factor_auth_enabled, u.remote_photo_url, u.user_fields, u.password_hash, u.last_login_at, u.created_at,
 	u.updated_at, u.deleted_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+// scanUser scans userCols, then any extra columns the query selects after
+// them into extra.
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var email, ext, alias, phone, tz, iana, loc, sig, tr, photo, pw sql.NullString
 	var crid, org, grp sql.NullInt64
 	var spn sql.NullBool
 	var role, fields string
 	var ll, ca, ua, da db.Time
-	err := row.Scan(&u.ID, &u.AccountID, &u.Name, &email, &role, &crid, &u.Owner, &u.Verified, &u.Active,
+	err := row.Scan(append([]any{&u.ID, &u.AccountID, &u.Name, &email, &role, &crid, &u.Owner, &u.Verified, &u.Active,
 		&u.Suspended, &ext, &alias, &phone, &spn, &tz, &iana, &loc, &org, &grp, &u.Details, &u.Notes, &sig, &tr,
 		&u.OnlyPrivateComments, &u.RestrictedAgent, &u.Moderator, &u.ReportCSV, &u.Shared, &u.SharedAgent,
-		&u.ChatOnly, &u.TwoFactorAuth, &photo, &fields, &pw, &ll, &ca, &ua, &da)
+		&u.ChatOnly, &u.TwoFactorAuth, &photo, &fields, &pw, &ll, &ca, &ua, &da}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errs.NotFoundf("Not found")
 	}

@@ -298,6 +298,7 @@ func probeBody(f fixture) map[string]any {
 				map[string]any{"field": "PENDING", "operator": "greater_than", "value": "240"}}},
 			"actions": []any{map[string]any{"field": "status", "value": "open"}}},
 		"trigger_category": map[string]any{"name": "Probe"},
+		"custom_role":      map[string]any{"name": "Probe", "configuration": map[string]any{"ticket_access": "all"}},
 		"view": map[string]any{"title": "Probe", "active": false,
 			"all": []any{map[string]any{"field": "status", "operator": "is", "value": "open"}}},
 		"macro": map[string]any{"title": "Probe", "active": false, "actions": []any{map[string]any{"field": "status", "value": "open"}}},

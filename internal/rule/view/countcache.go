@@ -30,10 +30,12 @@ func newCounts(now func() time.Time) *memo.Cache[int64] {
 }
 
 // countKey identifies what a count depends on: the account, the agent
-// (conditions may name the current user) and the conditions themselves.
+// (conditions may name the current user), the agent's ticket access (a
+// changed role must not serve the old scope's count) and the conditions.
 func countKey(a auth.Actor, v View) string {
 	c, _ := json.Marshal(v.Conditions)
-	return strconv.FormatInt(a.AccountID, 10) + "/" + strconv.FormatInt(a.UserID, 10) + "/" + string(c)
+	return strconv.FormatInt(a.AccountID, 10) + "/" + strconv.FormatInt(a.UserID, 10) + "/" +
+		string(a.Permissions().TicketAccess) + "/" + string(c)
 }
 
 // Count is a view's ticket count and whether it was counted just now

@@ -170,7 +170,8 @@ func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, 
 }
 
 // condition compiles the view's conditions for the agent: the live
-// tickets of the account that match. args must be empty; $1 is the account.
+// tickets of the account within the agent's custom role scope that match.
+// args must be empty; $1 is the account.
 func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
 	*args = append(*args, a.AccountID)
 	sqlCond, err := rule.Compile(v.Conditions, rule.CompileOptions{Dialect: s.d.Dialect, Now: s.clock.Now(), CurrentUserID: a.UserID}, args)
@@ -180,7 +181,11 @@ func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
 		}
 		return "", errs.Wrap(errs.Invalid, "The view's conditions cannot be run", err)
 	}
-	return `t.account_id = $1 AND t.deleted_at IS NULL AND (` + sqlCond + `)`, nil
+	w := `t.account_id = $1 AND t.deleted_at IS NULL AND (` + sqlCond + `)`
+	if scope := ticket.Scope(a, args); scope != "" {
+		w += ` AND ` + scope
+	}
+	return w, nil
 }
 
 func (s *Service) count(ctx context.Context, a auth.Actor, v View) (Count, error) {
