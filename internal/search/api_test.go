@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -338,6 +339,33 @@ func testIndexFollowsWrites(t *testing.T, s *apptest.Server, f fixture, clk *clo
 	for q, want := range map[string]int64{"type:user café": 0, "type:group receivable": 0, "type:ticket café": 1, "café": 1} {
 		if got := count(q); got != want {
 			t.Errorf("after deletes, %q = %d, want %d", q, got, want)
+		}
+	}
+	// A redacted comment stops matching; a purged ticket's comments leave
+	// the index (on SQLite their rows are keyed by the ticket).
+	cs := call(t, s, tn, http.MethodGet, "/api/v2/tickets/30/comments.json", nil)["comments"].([]any)
+	last := int64(cs[len(cs)-1].(map[string]any)["id"].(float64))
+	put(fmt.Sprintf("/api/v2/tickets/30/comments/%d/redact.json", last), map[string]any{"text": "xylophone"})
+	if got, other := count("xylophone"), count("comment:delivery"); got != 0 || other == 0 {
+		t.Errorf("after redaction: xylophone %d (want 0), delivery %d (want > 0)", got, other)
+	}
+	r := s.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/api/v2/deleted_tickets/25.json", Host: tn.Host, Auth: tn.TokenAuth()})
+	if r.Status != http.StatusOK {
+		t.Fatalf("purge #25: %d %s", r.Status, r.Body)
+	}
+	s.WaitJob(t, tn, r.JSON(t)["job_status"].(map[string]any)["id"].(string))
+	if s.Dialect == "sqlite" {
+		rows := func(ticket int64) (n int64) {
+			t.Helper()
+			lo := tn.AccountID<<43 + ticket<<15
+			if err := s.App.DB.Writer().QueryRowContext(ctx, `SELECT count(*) FROM ticket_comments_fts WHERE rowid >= $1 AND rowid < $2`,
+				lo, lo+1<<15).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if purged, kept := rows(25), rows(30); purged != 0 || kept < 2 {
+			t.Errorf("comment index rows: purged #25 has %d (want 0), #30 has %d (want its comments)", purged, kept)
 		}
 	}
 	if s.Dialect == "sqlite" {

@@ -221,9 +221,18 @@ func (c *compiler) text(rt ResultType, q textQuery, ticketID int64) string {
 	return c.match(groupDoc, "g", "", q)
 }
 
-// commentTickets selects the tickets with a comment matching q.
+// commentTickets selects the tickets with a comment matching q. On SQLite
+// the ticket is read from the FTS5 rowid itself (commentKeySpan), without a
+// lookup in ticket_comments per matching comment.
 func (c *compiler) commentTickets(q textQuery) string {
-	return "SELECT cm.ticket_id FROM ticket_comments cm WHERE cm.account_id = $1 AND " + c.matchCond(commentDoc, "cm", "", q)
+	if c.dialect == db.Postgres {
+		return "SELECT cm.ticket_id FROM ticket_comments cm WHERE cm.account_id = $1 AND " + c.matchCond(commentDoc, "cm", "", q)
+	}
+	m := c.arg(q.fts5(""))
+	base := c.arg(c.account * commentKeySpan)
+	return "SELECT (rowid - " + base + ") / " + strconv.Itoa(commentTicketSpan) + " FROM " + commentDoc.fts +
+		" WHERE " + commentDoc.fts + " MATCH " + m + " AND rowid >= " + base + " AND rowid < " + base + " + " +
+		strconv.FormatInt(commentKeySpan, 10)
 }
 
 // valueText is a property value read as text: none and me are plain words

@@ -33,6 +33,15 @@ type doc struct {
 // ticketKeySpan separates the FTS5 rowids of two accounts' tickets.
 const ticketKeySpan = 1 << 32
 
+// Comment FTS5 rowids are account_id * commentKeySpan + ticket_id *
+// commentTicketSpan + the comment's place on its ticket
+// (migrations/sqlite/0018_comment_search_keys.sql), so a match names its
+// ticket without a lookup.
+const (
+	commentKeySpan    = 1 << 43
+	commentTicketSpan = 1 << 15
+)
+
 var (
 	ticketDoc  = doc{table: "tickets", fts: "tickets_fts", keyed: true, parts: []string{"subject", "description"}, cols: []string{"subject", "description"}}
 	commentDoc = doc{table: "ticket_comments", fts: "ticket_comments_fts", parts: []string{"body"}, cols: []string{"plain_body"}}
