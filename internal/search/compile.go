@@ -56,6 +56,11 @@ type compiler struct {
 	// actor narrows tickets to its custom role scope (ticket.Scope); the
 	// zero actor does not narrow.
 	actor auth.Actor
+	// textSet is the SQLite ticket-id set of the last free-text term
+	// compiled for tickets ("" when it also matched a ticket number); where
+	// hands it to the plan when that term is the ticket part's only
+	// condition (see planPart.textSet).
+	textSet string
 }
 
 func newCompiler(d db.Dialect, account, me int64, now time.Time) *compiler {
@@ -130,6 +135,14 @@ func unknownKey(rt ResultType, key string) error {
 // where compiles the terms for k into one condition. On error it leaves the
 // arguments as they were, so the next type can be tried.
 func (c *compiler) where(k kind, terms []Term) (string, error) {
+	w, _, err := c.whereSet(k, terms)
+	return w, err
+}
+
+// whereSet is where, also returning the ticket-id set of the free text
+// when that is the whole of a ticket part's condition on SQLite (no other
+// term, no custom role scope), for the plan's fast path.
+func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
 	mark := len(c.args)
 	conds := []string{k.base}
 	if k.rt == ResultTicket {
@@ -137,11 +150,13 @@ func (c *compiler) where(k kind, terms []Term) (string, error) {
 			conds = append(conds, scope)
 		}
 	}
+	set := ""
 	for _, t := range terms {
+		c.textSet = ""
 		cond, neg, err := c.term(k.rt, t)
 		if err != nil {
 			c.args = c.args[:mark]
-			return "", err
+			return "", "", err
 		}
 		if cond == ignored {
 			continue
@@ -151,9 +166,15 @@ func (c *compiler) where(k kind, terms []Term) (string, error) {
 		}
 		if cond != "TRUE" {
 			conds = append(conds, cond)
+			if !neg {
+				set = c.textSet
+			}
 		}
 	}
-	return strings.Join(conds, " AND "), nil
+	if k.rt != ResultTicket || c.dialect != db.SQLite || len(conds) != 2 {
+		set = ""
+	}
+	return strings.Join(conds, " AND "), set, nil
 }
 
 // ignored is the condition of a term with nothing to match (---, or a
@@ -208,10 +229,12 @@ func (c *compiler) text(rt ResultType, q textQuery, ticketID int64) string {
 	}
 	switch rt {
 	case ResultTicket:
-		cond := c.in("t.id", c.matchIDs(ticketDoc, "", q)+" UNION "+c.commentTickets(q))
+		set := c.matchIDs(ticketDoc, "", q) + " UNION " + c.commentTickets(q)
+		cond := c.in("t.id", set)
 		if ticketID > 0 {
-			cond = "(t.id = " + c.arg(ticketID) + " OR " + cond + ")"
+			return "(t.id = " + c.arg(ticketID) + " OR " + cond + ")"
 		}
+		c.textSet = set
 		return cond
 	case ResultUser:
 		return c.match(userDoc, "u", "", q)

@@ -97,7 +97,7 @@ func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
 	m := c.arg(q.fts5(col))
 	if d.keyed {
 		base := c.arg(c.account * ticketKeySpan)
-		return "SELECT rowid - " + base + " FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m +
+		return "SELECT rowid - " + base + " AS id FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m +
 			" AND rowid >= " + base + " AND rowid < " + base + " + 4294967296"
 	}
 	return "SELECT rowid FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m

@@ -74,6 +74,9 @@ func compilePlans(t *testing.T, d *db.DB) []compiledSQL {
 		}
 		page, args := p.pageSQL(10, 20)
 		fn(t, qs, page, args)
+		if walk, args, ok := p.walkSQL(10, 20); ok {
+			fn(t, qs, walk, args)
+		}
 		fn(t, qs, p.countSQL(), p.args)
 		if len(p.parts) == 1 {
 			exp, args := p.exportSQL(&cursor{C: "2024-01-01T00:00:00Z", I: 5}, 11)

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -102,6 +103,15 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 		// Every page a client may ask for at once: a costly search is then
 		// paged through from memory (see newResults).
 		q2, args := p.pageSQL(MaxResults, 0)
+		if wq, wargs, ok := p.walkSQL(MaxResults, 0); ok {
+			n, err := s.maxTicketID(ctx, a.AccountID)
+			if err != nil {
+				return results{}, fmt.Errorf("search: tickets: %w", err)
+			}
+			if dense(res.total, n, MaxResults) {
+				q2, args = wq, wargs
+			}
+		}
 		res.hits, err = s.hits(ctx, q2, args)
 		return res, err
 	})
@@ -286,6 +296,40 @@ type plan struct {
 type planPart struct {
 	k     kind
 	where string
+	// textSet, when set, is a SELECT of the ids of the tickets (live or
+	// deleted) whose text matches, and the part's whole condition is
+	// "live and in textSet" (SQLite; see fastSet).
+	textSet string
+}
+
+// fastSet is the ticket-id set of a plan that is one ticket part matching
+// free text and nothing else (the commonest search, "printer"), or "".
+// Such a plan is counted and ordered without looking up every matching
+// ticket: at 100,000 tickets a word in a third of them took 110-200 ms to
+// count and 150 ms to order that way (see countSQL and pageSQL).
+func (p plan) fastSet() string {
+	if len(p.parts) != 1 {
+		return ""
+	}
+	return p.parts[0].textSet
+}
+
+// maxTicketID is the account's highest ticket number, which (tickets are
+// numbered per account from 1) is about how many it has: an index seek.
+func (s *Service) maxTicketID(ctx context.Context, accountID int64) (int64, error) {
+	var n sql.NullInt64
+	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT max(id) FROM tickets WHERE account_id = $1`, accountID).Scan(&n)
+	return n.Int64, err
+}
+
+// dense reports whether matches of an account's about n tickets are many
+// enough that walking the tickets in sort order and keeping the matches
+// finds a page of limit sooner than ordering all the matches: walking
+// reads about limit*n/matches index entries, ordering looks up every
+// match at about five times an entry's cost, so walking wins when
+// matches^2 >= 5*limit*n (at 100,000 tickets and limit 1,000: 22,000).
+func dense(matches, n int64, limit int) bool {
+	return matches > 0 && matches*matches >= 5*int64(limit)*n
 }
 
 // sortSpec is the result order: a sort_by name and direction.
@@ -366,8 +410,35 @@ func (p plan) union(withKey bool) string {
 	return strings.Join(sel, " UNION ALL ")
 }
 
-// countSQL counts the matches of p (its arguments are p.args).
-func (p plan) countSQL() string { return `SELECT count(*) FROM (` + p.union(false) + `) r` }
+// countSQL counts the matches of p (its arguments are p.args). A fast
+// plan counts its text set, less the deleted tickets in it (few, through
+// a sparse index), instead of checking each match is live.
+func (p plan) countSQL() string {
+	if set := p.fastSet(); set != "" {
+		return `SELECT count(*) FROM (` + set + `) s WHERE s.id NOT IN (SELECT d.id FROM tickets d WHERE d.account_id = $1 AND d.deleted_at IS NOT NULL)`
+	}
+	return `SELECT count(*) FROM (` + p.union(false) + `) r`
+}
+
+// walkSQL selects one page of a fast plan's matches by walking the live
+// tickets in sort order (updated_at or created_at, an index) and keeping
+// those in the text set; "+t.id" keeps SQLite from seeking each member of
+// the set instead. Use it when the matches are dense; ok is false for
+// other sorts.
+func (p plan) walkSQL(limit, offset int) (q string, args []any, ok bool) {
+	set := p.fastSet()
+	if set == "" || (p.sort.field != "updated_at" && p.sort.field != "created_at") {
+		return "", nil, false
+	}
+	args = append([]any(nil), p.args...)
+	dir := "DESC"
+	if !p.sort.desc {
+		dir = "ASC"
+	}
+	k := p.parts[0].k
+	return fmt.Sprintf(`SELECT %d AS rt, t.id AS id FROM tickets t WHERE %s AND +t.id IN (%s) ORDER BY t.%s %s, t.id %s LIMIT %s OFFSET %s`,
+		k.rank, k.base, set, p.sort.field, dir, dir, db.Arg(&args, limit), db.Arg(&args, offset)), args, true
+}
 
 // pageSQL selects one page of p's matches as (rt, id) rows.
 func (p plan) pageSQL(limit, offset int) (string, []any) {
@@ -424,7 +495,7 @@ func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only Resul
 		if !ok {
 			continue // topic: Parley has no help-center topics to search
 		}
-		w, err := c.where(k, q.Terms)
+		w, set, err := c.whereSet(k, q.Terms)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -434,7 +505,7 @@ func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only Resul
 			}
 			continue
 		}
-		p.parts = append(p.parts, planPart{k: k, where: w})
+		p.parts = append(p.parts, planPart{k: k, where: w, textSet: set})
 	}
 	if len(p.parts) == 0 {
 		switch {

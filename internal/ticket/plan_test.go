@@ -36,6 +36,8 @@ func TestSparseLookupsUseIndexes(t *testing.T) {
 		`SELECT problem_id FROM tickets WHERE account_id = $1 AND deleted_at IS NULL AND problem_id IN ($2)`:  "tickets_problem",
 		`SELECT followup_source_id, id FROM tickets WHERE account_id = $1 AND followup_source_id IN ($2, $3)`: "tickets_followup",
 		`SELECT id FROM tickets WHERE account_id = $1 AND external_id = $2`:                                   "tickets_external",
+		// The deleted tickets a fast text search subtracts (internal/search).
+		`SELECT d.id FROM tickets d WHERE d.account_id = $1 AND d.deleted_at IS NOT NULL`: "tickets_deleted",
 	} {
 		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, int64(1), int64(5), int64(6))
 		if err != nil {
