@@ -12,8 +12,9 @@ import (
 func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }
 
 // FastAndFull runs query both ways on a fast plan (see plan.fastSet): the
-// fast count and walk against the general count and page. fast is false
-// when the query has no fast plan.
+// fast count and page against the general count and page. The fast page
+// is the walk's, or the seek's when the two differ. fast is false when
+// the query has no fast plan.
 func FastAndFull(ctx context.Context, s *Service, query string) (fast bool, fastCount, fullCount int64, walk, full []Hit, err error) {
 	a := auth.ActorFrom(ctx)
 	q, err := Parse(query)
@@ -38,7 +39,22 @@ func FastAndFull(ctx context.Context, s *Service, query string) (fast bool, fast
 	if walk, err = s.hits(ctx, wq, wargs); err != nil {
 		return false, 0, 0, nil, nil, err
 	}
+	sq, sargs, _ := p.seekSQL(MaxResults, 0)
+	seek, err := s.hits(ctx, sq, sargs)
+	if err != nil {
+		return false, 0, 0, nil, nil, err
+	}
 	pq, pargs := p.pageSQL(MaxResults, 0)
-	full, err = s.hits(ctx, pq, pargs)
-	return true, fastCount, fullCount, walk, full, err
+	if full, err = s.hits(ctx, pq, pargs); err != nil {
+		return false, 0, 0, nil, nil, err
+	}
+	if len(seek) != len(walk) {
+		return true, fastCount, fullCount, seek, full, nil
+	}
+	for i := range seek {
+		if seek[i] != walk[i] {
+			return true, fastCount, fullCount, seek, full, nil
+		}
+	}
+	return true, fastCount, fullCount, walk, full, nil
 }

@@ -76,6 +76,8 @@ func compilePlans(t *testing.T, d *db.DB) []compiledSQL {
 		fn(t, qs, page, args)
 		if walk, args, ok := p.walkSQL(10, 20); ok {
 			fn(t, qs, walk, args)
+			seek, args, _ := p.seekSQL(10, 20)
+			fn(t, qs, seek, args)
 		}
 		fn(t, qs, p.countSQL(), p.args)
 		if len(p.parts) == 1 {
