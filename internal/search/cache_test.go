@@ -87,3 +87,43 @@ func TestResultCache(t *testing.T) {
 		})
 	}
 }
+
+// TestShallowAndDeepPages: pages within the first 100 results come from a
+// fetch 100 deep, later pages from one 1,000 deep (a separate cache
+// entry); paged through together they list every match once, in order.
+func TestShallowAndDeepPages(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+			s := startServer(t, d, clk)
+			tn := s.Default
+			const n = 130
+			var want []int64
+			for i := range n {
+				clk.Advance(time.Second)
+				id := idOf(call(t, s, tn, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+					"subject": fmt.Sprintf("toner low %d", i), "comment": map[string]any{"body": "the toner ran out"}}}), "ticket")
+				want = append([]int64{id}, want...) // newest first
+			}
+			svc := service(s)
+			search.KeepEveryResult(svc)
+			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+			for _, per := range []int{10, 30, 100} {
+				var got []int64
+				for page := 1; (page-1)*per < n; page++ {
+					hits, total, err := svc.Search(owner, search.Request{Query: "toner type:ticket", Page: page, PerPage: per})
+					if err != nil || total != n {
+						t.Fatalf("per %d page %d: total %d, %v", per, page, total, err)
+					}
+					for _, h := range hits {
+						got = append(got, h.ID)
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("per_page %d: pages list %v, want %v", per, got, want)
+				}
+			}
+		})
+	}
+}
