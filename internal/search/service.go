@@ -466,8 +466,10 @@ func (p plan) fastPage(limit, offset int, from string) (string, []any, bool) {
 		dir = "ASC"
 	}
 	k := p.parts[0].k
-	return fmt.Sprintf(`SELECT %d AS rt, t.id AS id `+fmt.Sprintf(from, k.base, set)+` ORDER BY t.%s %s, t.id %s LIMIT %s OFFSET %s`,
-		k.rank, p.sort.field, dir, dir, db.Arg(&args, limit), db.Arg(&args, offset)), args, true
+	head := fmt.Sprintf(`SELECT %d AS rt, t.id AS id `, k.rank)
+	tail := fmt.Sprintf(` ORDER BY t.%s %s, t.id %s LIMIT %s OFFSET %s`, p.sort.field, dir, dir,
+		db.Arg(&args, limit), db.Arg(&args, offset))
+	return head + fmt.Sprintf(from, k.base, set) + tail, args, true
 }
 
 // pageSQL selects one page of p's matches as (rt, id) rows.
