@@ -99,6 +99,9 @@ func (s *Service) Ratings(ctx context.Context, f RatingFilter, p db.Page) ([]Rat
 	}
 	args := []any{a.AccountID}
 	w := ` FROM satisfaction_ratings WHERE account_id = $1`
+	if cond := Scope(a, &args); cond != "" {
+		w += ` AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.account_id = $1 AND ` + cond + `)`
+	}
 	switch f.Score {
 	case "":
 	case "good", "bad":
@@ -139,14 +142,24 @@ func (s *Service) Ratings(ctx context.Context, f RatingFilter, p db.Page) ([]Rat
 	return out, total, more, nil
 }
 
-// GetRating returns one rating (agents).
+// GetRating returns one rating (agents; Forbidden when its ticket is
+// outside the agent's custom role access).
 func (s *Service) GetRating(ctx context.Context, id int64) (Rating, error) {
 	a, err := auth.RequireAgent(ctx)
 	if err != nil {
 		return Rating{}, err
 	}
-	return scanRating(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+ratingCols+` FROM satisfaction_ratings WHERE account_id = $1
+	r, err := scanRating(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+ratingCols+` FROM satisfaction_ratings WHERE account_id = $1
 		AND id = $2`, a.AccountID, id))
+	if err != nil {
+		return Rating{}, err
+	}
+	if a.Restricted() {
+		if err := s.inScope(ctx, a, r.TicketID); err != nil {
+			return Rating{}, err
+		}
+	}
+	return r, nil
 }
 
 // ticketRatings loads the ratings of tickets for rendering.

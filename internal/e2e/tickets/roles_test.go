@@ -201,6 +201,27 @@ func TestCustomRoles(t *testing.T) {
 			visible(t, o, []int64{ottos})
 		})
 
+		t.Run("satisfaction ratings follow the access", func(t *testing.T) {
+			e := e.with(t)
+			erin := e.endUser("Erin End", "erin@customer.example")
+			rated := map[string]int64{}
+			for name, grp := range map[string][2]int64{"billing": {billing, gina}, "other": {other, plain}} {
+				tid := id(t, e.simple("rate me "+name, map[string]any{"group_id": grp[0], "requester_id": erin}))
+				e.update(tid, map[string]any{"status": "solved", "assignee_id": grp[1]})
+				m := e.as("erin@customer.example").must(t, 200, "POST", fmt.Sprintf("/tickets/%d/satisfaction_rating.json", tid),
+					map[string]any{"satisfaction_rating": map[string]any{"score": "good"}})
+				rated[name] = num(t, obj(t, m, "satisfaction_rating")["id"])
+			}
+			if got := ids(t, g.must(t, 200, "GET", "/satisfaction_ratings.json", nil), "satisfaction_ratings"); !slices.Equal(got, []int64{rated["billing"]}) {
+				t.Errorf("gina's ratings: %v, want only %d", got, rated["billing"])
+			}
+			g.must(t, 200, "GET", fmt.Sprintf("/satisfaction_ratings/%d.json", rated["billing"]), nil)
+			g.forbidden(t, "GET", fmt.Sprintf("/satisfaction_ratings/%d.json", rated["other"]), nil)
+			if got := ids(t, p.must(t, 200, "GET", "/satisfaction_ratings.json", nil), "satisfaction_ratings"); len(got) != 2 {
+				t.Errorf("paula's ratings: %v, want both", got)
+			}
+		})
+
 		t.Run("bad role settings are refused", func(t *testing.T) {
 			for _, cfg := range []map[string]any{{"ticket_access": "some"}, {"ticket_editing": "yes"}, {"no_such": true}} {
 				r := e.do("POST", "/custom_roles.json", map[string]any{"custom_role": map[string]any{"name": "bad", "configuration": cfg}})
