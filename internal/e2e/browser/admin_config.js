@@ -23,6 +23,7 @@ async function refused(p, button) {
   const [res] = await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST'), button.click()]);
   assert.equal(res.status(), 422);
   await p.getByRole('alert').waitFor();
+  await p.waitForLoadState('load'); // the page's deferred script (the rule builder) has run
   const errors = p.takeErrors();
   assert.ok(errors.length > 0 && errors.every((e) => /422/.test(e)), errors.join('\n'));
   return (await p.getByRole('alert').innerText()).trim();

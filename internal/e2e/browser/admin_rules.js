@@ -5,7 +5,7 @@
 // confirmation, and check each change through the API, including that
 // the edited trigger fires with its new action on a new ticket.
 const assert = require('node:assert/strict');
-const { run, step, page, shot, signIn, PARLEY_URL } = require('./lib.js');
+const { builderReady, run, step, page, shot, signIn, PARLEY_URL } = require('./lib.js');
 
 // api calls the API from node with the owner's token.
 async function api(method, path, body) {
@@ -46,6 +46,7 @@ run(async ({ context }) => {
     id = Number((await link.getAttribute('href')).split('/').pop());
     await link.click();
     await a.getByRole('heading', { name: 'Edit trigger' }).waitFor();
+    await builderReady(a);
     assert.equal(await a.getByLabel('Title').inputValue(), 'Tag printer tickets');
     assert.equal(await a.getByLabel('Active').isChecked(), true);
     const all = a.locator('fieldset[data-rows=all] .rule-row');
@@ -162,6 +163,7 @@ run(async ({ context }) => {
   await step('automations: edit the standard one in the same builder', async () => {
     await a.goto(PARLEY_URL + '/admin/automations');
     await a.getByRole('link', { name: /Close ticket 4 days/ }).click();
+    await builderReady(a);
     const all = a.locator('fieldset[data-rows=all] .rule-row');
     assert.equal(await all.nth(1).getByLabel('Field').inputValue(), 'SOLVED');
     await all.nth(1).getByLabel('Value').fill('120');

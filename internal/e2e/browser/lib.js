@@ -173,4 +173,11 @@ function run(fn) {
   });
 }
 
-module.exports = { FLAGS, PARLEY_URL, SCREENSHOTS, VIEWPORTS, launch, page, run, shot, signIn, step, viewport };
+// builderReady waits until the rule builder's script has filled every
+// row from the stored rule: after a click the page's deferred script may
+// not have run yet when its heading shows.
+async function builderReady(p) {
+  await p.locator('form[data-definitions][data-ready=true]').waitFor({ state: 'attached' });
+}
+
+module.exports = { FLAGS, PARLEY_URL, SCREENSHOTS, VIEWPORTS, builderReady, launch, page, run, shot, signIn, step, viewport };

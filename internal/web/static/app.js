@@ -87,6 +87,8 @@ document.addEventListener('change', (e) => {
       prepare(copy);
     });
   }
+  // Ready: every row shows what is stored (tests wait for this).
+  form.dataset.ready = 'true';
 })();
 // Form conditions: a field with data-reveal shows only while one of its
 // parent fields has one of the values that reveal it.
