@@ -56,10 +56,10 @@ type compiler struct {
 	// actor narrows tickets to its custom role scope (ticket.Scope); the
 	// zero actor does not narrow.
 	actor auth.Actor
-	// textSet is the SQLite ticket-id set of the last free-text term
-	// compiled for tickets ("" when it also matched a ticket number); where
-	// hands it to the plan when that term is the ticket part's only
-	// condition (see planPart.textSet).
+	// textSet is the ticket-id set of the last free-text term compiled for
+	// tickets ("" when it also matched a ticket number); whereSet hands it
+	// to the plan when that term is the ticket part's only condition (see
+	// planPart.textSet).
 	textSet string
 }
 
@@ -140,8 +140,8 @@ func (c *compiler) where(k kind, terms []Term) (string, error) {
 }
 
 // whereSet is where, also returning the ticket-id set of the free text
-// when that is the whole of a ticket part's condition on SQLite (no other
-// term, no custom role scope), for the plan's fast path.
+// when that is the whole of a ticket part's condition (no other term, no
+// custom role scope), for the plan's fast path.
 func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
 	mark := len(c.args)
 	conds := []string{k.base}
@@ -171,7 +171,7 @@ func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
 			}
 		}
 	}
-	if k.rt != ResultTicket || c.dialect != db.SQLite || len(conds) != 2 {
+	if k.rt != ResultTicket || len(conds) != 2 {
 		set = ""
 	}
 	return strings.Join(conds, " AND "), set, nil
