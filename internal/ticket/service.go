@@ -135,6 +135,13 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	t.SharedFromID = in.SharedFrom.Ptr()
 	if in.ViaFollowupSourceID.Has() {
 		src, err := s.ticketAny(ctx, a.AccountID, in.ViaFollowupSourceID.V)
+		if err == nil && src.Status == "closed" {
+			// A follow-up copies the source's requester and tags: only of
+			// a ticket the agent's custom role reaches.
+			if err := s.inScope(ctx, a, src.ID); err != nil {
+				return Ticket{}, Audit{}, err
+			}
+		}
 		if err != nil || src.Status != "closed" {
 			v.Add("via_followup_source_id", "InvalidValue", "Follow-up source: must be a closed ticket")
 		} else {

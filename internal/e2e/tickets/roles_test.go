@@ -201,6 +201,19 @@ func TestCustomRoles(t *testing.T) {
 			visible(t, o, []int64{ottos})
 		})
 
+		t.Run("no follow-up of a closed ticket outside the access", func(t *testing.T) {
+			e := e.with(t)
+			closed := id(t, e.simple("closed elsewhere", map[string]any{"group_id": other}))
+			e.update(closed, map[string]any{"status": "closed"})
+			before := len(ids(t, e.call("GET", "/tickets.json", nil, http.StatusOK), "tickets"))
+			g.forbidden(t, "POST", "/tickets.json", map[string]any{"ticket": map[string]any{"via_followup_source_id": closed,
+				"comment": map[string]any{"body": "follow-up"}}})
+			if after := len(ids(t, e.call("GET", "/tickets.json", nil, http.StatusOK), "tickets")); after != before {
+				t.Errorf("a refused follow-up created a ticket: %d tickets, were %d", after, before)
+			}
+			e.create(map[string]any{"via_followup_source_id": closed, "comment": map[string]any{"body": "follow-up"}})
+		})
+
 		t.Run("satisfaction ratings follow the access", func(t *testing.T) {
 			e := e.with(t)
 			erin := e.endUser("Erin End", "erin@customer.example")
