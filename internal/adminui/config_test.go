@@ -1,9 +1,7 @@
 package adminui_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
@@ -14,47 +12,13 @@ import (
 	"parley/internal/app/apptest"
 )
 
-// client is a signed-in browser without a browser: cookies, no redirects
-// followed.
-type client struct {
-	t    *testing.T
-	s    *apptest.Server
-	c    *http.Client
-	body string
-}
+// client is a signed-in page session (apptest.Session) with the admin
+// center's own readers (names, link).
+type client struct{ *apptest.Session }
 
 func signIn(t *testing.T, s *apptest.Server, email, password string) *client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &client{t: t, s: s, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if st := c.do("POST", "/agent/sign_in", url.Values{"email": {email}, "password": {password}}); st != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d", email, st)
-	}
-	return c
-}
-
-func (c *client) do(method, path string, form url.Values) int {
-	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.s.URL+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	res, err := c.c.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	c.body = string(raw)
-	return res.StatusCode
+	return &client{s.SignIn(t, email, password)}
 }
 
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -82,30 +46,30 @@ func TestAdminConfigPages(t *testing.T) {
 			var took []time.Duration
 			for range 5 {
 				start := time.Now()
-				if st := admin.do("GET", path, nil); st != http.StatusOK || !strings.Contains(admin.body, "<h1>") {
+				if st := admin.Do("GET", path, nil); st != http.StatusOK || !strings.Contains(admin.Body, "<h1>") {
 					t.Fatalf("GET %s as admin: %d", path, st)
 				}
 				took = append(took, time.Since(start))
 			}
 			slices.Sort(took)
 			t.Logf("GET %-40s median %v", path, took[len(took)/2].Round(10*time.Microsecond))
-			if st := agent.do("GET", path, nil); st != http.StatusForbidden {
+			if st := agent.Do("GET", path, nil); st != http.StatusForbidden {
 				t.Errorf("GET %s as agent: %d, want 403", path, st)
 			}
 		}
 
-		admin.do("GET", "/admin/views/new", nil)
-		m := csrfField.FindStringSubmatch(admin.body)
+		admin.Do("GET", "/admin/views/new", nil)
+		m := csrfField.FindStringSubmatch(admin.Body)
 		if m == nil {
 			t.Fatal("no CSRF token on the view form")
 		}
 		form := url.Values{"csrf_token": {m[1]}, "title": {"Typed & kept"}, "restriction": {"everyone"},
 			"all_field": {"priority"}, "all_operator": {"is"}, "all_value": {"urgent"}, "column": {"subject", "priority"}}
-		if st := admin.do("POST", "/admin/views", form); st != http.StatusUnprocessableEntity {
+		if st := admin.Do("POST", "/admin/views", form); st != http.StatusUnprocessableEntity {
 			t.Fatalf("a view without a status condition: %d, want 422", st)
 		}
 		for _, want := range []string{`role="alert"`, `value="Typed &amp; kept"`, `data-selected="priority"`, `value="urgent"`} {
-			if !strings.Contains(admin.body, want) {
+			if !strings.Contains(admin.Body, want) {
 				t.Errorf("the refused form lacks %s", want)
 			}
 		}

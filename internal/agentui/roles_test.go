@@ -2,71 +2,14 @@ package agentui_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"parley/internal/app/apptest"
 )
-
-// page is a signed-in workspace session without a browser: cookies, no
-// redirects followed.
-type page struct {
-	t    *testing.T
-	s    *apptest.Server
-	c    *http.Client
-	body string
-}
-
-func signIn(t *testing.T, s *apptest.Server, email, password string) *page {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	p := &page{t: t, s: s, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if st := p.do("POST", "/agent/sign_in", url.Values{"email": {email}, "password": {password}}); st != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d", email, st)
-	}
-	return p
-}
-
-func (p *page) do(method, path string, form url.Values) int {
-	p.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, p.s.URL+path, body)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	res, err := p.c.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	p.body = string(raw)
-	return res.StatusCode
-}
-
-var csrfToken = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-func (p *page) csrf() string {
-	p.t.Helper()
-	m := csrfToken.FindStringSubmatch(p.body)
-	if m == nil {
-		p.t.Fatalf("no csrf_token on the page")
-	}
-	return m[1]
-}
 
 // api calls the REST API as the tenant's owner and requires status.
 func api(t *testing.T, s *apptest.Server, status int, method, path string, body any) map[string]any {
@@ -106,11 +49,11 @@ func TestTicketPageFollowsTheRole(t *testing.T) {
 		theirs := idOf(t, api(t, s, 201, "POST", "/tickets.json", map[string]any{"ticket": map[string]any{"subject": "Not Cleo's",
 			"comment": map[string]any{"body": "hello"}}}), "ticket")
 
-		p := signIn(t, s, "cleo@acme.example", "cleo-password-1")
-		if st := p.do("GET", fmt.Sprintf("/agent/tickets/%d", theirs), nil); st != http.StatusForbidden {
+		p := s.SignIn(t, "cleo@acme.example", "cleo-password-1")
+		if st := p.Do("GET", fmt.Sprintf("/agent/tickets/%d", theirs), nil); st != http.StatusForbidden {
 			t.Errorf("ticket outside the role's access: %d, want 403", st)
 		}
-		if st := p.do("GET", fmt.Sprintf("/agent/tickets/%d", mine), nil); st != http.StatusOK {
+		if st := p.Do("GET", fmt.Sprintf("/agent/tickets/%d", mine), nil); st != http.StatusOK {
 			t.Fatalf("own ticket: %d", st)
 		}
 		for what, re := range map[string]string{
@@ -119,25 +62,25 @@ func TestTicketPageFollowsTheRole(t *testing.T) {
 			"public reply disabled": `value="public" disabled`,
 			"internal note chosen":  `value="internal" checked`,
 		} {
-			if !regexp.MustCompile(re).MatchString(p.body) {
+			if !regexp.MustCompile(re).MatchString(p.Body) {
 				t.Errorf("own ticket page: %s (%s) missing", what, re)
 			}
 		}
-		if strings.Contains(p.body, "/merge") {
+		if strings.Contains(p.Body, "/merge") {
 			t.Errorf("own ticket page offers merge to a role without ticket_merge")
 		}
-		token := p.csrf()
+		token := p.CSRF()
 		path := fmt.Sprintf("/agent/tickets/%d", mine)
-		if st := p.do("POST", path, url.Values{"csrf_token": {token}, "priority": {"urgent"}, "body": {"fixed?"},
+		if st := p.Do("POST", path, url.Values{"csrf_token": {token}, "priority": {"urgent"}, "body": {"fixed?"},
 			"visibility": {"internal"}}); st != http.StatusForbidden {
 			t.Errorf("property change from a comments-only role: %d, want 403", st)
 		}
-		if !strings.Contains(p.body, "fixed?") || !strings.Contains(p.body, "edit ticket properties") {
+		if !strings.Contains(p.Body, "fixed?") || !strings.Contains(p.Body, "edit ticket properties") {
 			t.Errorf("refused update: the page should keep the comment and say why")
 		}
-		if st := p.do("POST", path, url.Values{"csrf_token": {token}, "body": {"internal only"},
+		if st := p.Do("POST", path, url.Values{"csrf_token": {token}, "body": {"internal only"},
 			"visibility": {"internal"}}); st != http.StatusSeeOther {
-			t.Errorf("internal note from a comments-only role: %d %s, want 303", st, p.body)
+			t.Errorf("internal note from a comments-only role: %d %s, want 303", st, p.Body)
 		}
 		tk := api(t, s, 200, "GET", fmt.Sprintf("/tickets/%d.json", mine), nil)["ticket"].(map[string]any)
 		if tk["priority"] != nil {
