@@ -120,8 +120,10 @@ func seedCmd(stdout, stderr io.Writer, cfg *config.Config) *cobra.Command {
 			}
 			// Fresh planner statistics: without them PostgreSQL chose a scan
 			// over the full-text indexes (search took 226 ms instead of 15 ms
-			// on 3,000 tickets).
-			stats := "ANALYZE"
+			// on 3,000 tickets). VACUUM sets the visibility map as autovacuum
+			// would in time, so counts read only the index: "All unsolved
+			// tickets" at 100,000 tickets, 49 ms (heap) against 5.7 ms.
+			stats := "VACUUM ANALYZE"
 			if a.DB.Dialect == db.SQLite {
 				stats = "PRAGMA optimize"
 			}
