@@ -11,50 +11,47 @@ import (
 // quick, so the cache's behaviour shows on a small account.
 func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }
 
-// FastAndFull runs query both ways on a fast plan (see plan.fastSet): the
-// fast count and page against the general count and page. The fast page
-// is the walk's, or the seek's when the two differ. fast is false when
-// the query has no fast plan.
-func FastAndFull(ctx context.Context, s *Service, query string) (fast bool, fastCount, fullCount int64, walk, full []Hit, err error) {
-	a := auth.ActorFrom(ctx)
+// FastPlan is every answer of a fast plan (see plan.fastSet) and of the
+// general plan for the same query; Fast is false when there is no fast
+// plan.
+type FastPlan struct {
+	Fast                 bool
+	FastCount, FullCount int64
+	Walk, Seek, Page     []Hit
+}
+
+// FastAndFull runs query the fast ways (count, walk, seek) and the general
+// way (count, page), each 1,000 deep.
+func FastAndFull(ctx context.Context, s *Service, query string) (FastPlan, error) {
+	var out FastPlan
 	q, err := Parse(query)
 	if err != nil {
-		return false, 0, 0, nil, nil, err
+		return out, err
 	}
-	p, err := s.compile(ctx, a, q, "", sortOf(q, "", ""))
+	p, err := s.compile(ctx, auth.ActorFrom(ctx), q, "", sortOf(q, "", ""))
 	if err != nil || p.fastSet() == "" {
-		return false, 0, 0, nil, nil, err
-	}
-	c := s.d.Conn(ctx)
-	if err := c.QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&fastCount); err != nil {
-		return false, 0, 0, nil, nil, err
-	}
-	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM (`+p.union(false)+`) r`, p.args...).Scan(&fullCount); err != nil {
-		return false, 0, 0, nil, nil, err
+		return out, err
 	}
 	wq, wargs, ok := p.walkSQL(MaxResults, 0)
 	if !ok {
-		return false, 0, 0, nil, nil, nil
-	}
-	if walk, err = s.hits(ctx, wq, wargs); err != nil {
-		return false, 0, 0, nil, nil, err
+		return out, nil
 	}
 	sq, sargs, _ := p.seekSQL(MaxResults, 0)
-	seek, err := s.hits(ctx, sq, sargs)
-	if err != nil {
-		return false, 0, 0, nil, nil, err
-	}
 	pq, pargs := p.pageSQL(MaxResults, 0)
-	if full, err = s.hits(ctx, pq, pargs); err != nil {
-		return false, 0, 0, nil, nil, err
+	c := s.d.Conn(ctx)
+	if err := c.QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&out.FastCount); err != nil {
+		return out, err
 	}
-	if len(seek) != len(walk) {
-		return true, fastCount, fullCount, seek, full, nil
+	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM (`+p.union(false)+`) r`, p.args...).Scan(&out.FullCount); err != nil {
+		return out, err
 	}
-	for i := range seek {
-		if seek[i] != walk[i] {
-			return true, fastCount, fullCount, seek, full, nil
-		}
+	if out.Walk, err = s.hits(ctx, wq, wargs); err != nil {
+		return out, err
 	}
-	return true, fastCount, fullCount, walk, full, nil
+	if out.Seek, err = s.hits(ctx, sq, sargs); err != nil {
+		return out, err
+	}
+	out.Page, err = s.hits(ctx, pq, pargs)
+	out.Fast = err == nil
+	return out, err
 }

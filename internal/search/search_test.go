@@ -463,20 +463,22 @@ func testFastPath(t *testing.T, s *apptest.Server) {
 	for _, q := range []string{"printer", "café", "delivery", "thanks", `"on fire"`, "zebra", "xylophone", "nothingmatches"} {
 		for _, order := range []string{"", " order_by:created", " order_by:created sort:asc", " sort:asc"} {
 			query := "type:ticket " + q + order
-			fast, fc, full, walk, page, err := search.FastAndFull(ctx, service(s), query)
+			fp, err := search.FastAndFull(ctx, service(s), query)
 			if err != nil {
 				t.Fatalf("%q: %v", query, err)
 			}
-			if !fast {
+			if !fp.Fast {
 				t.Fatalf("%q: no fast plan on %s", query, s.Dialect)
 			}
 			ran++
-			matched += len(page)
-			if fc != full || int64(len(page)) != full {
-				t.Errorf("%q: fast count %d, general count %d, %d hits", query, fc, full, len(page))
+			matched += len(fp.Page)
+			if fp.FastCount != fp.FullCount || int64(len(fp.Page)) != fp.FullCount {
+				t.Errorf("%q: fast count %d, general count %d, %d hits", query, fp.FastCount, fp.FullCount, len(fp.Page))
 			}
-			if dump(walk) != dump(page) {
-				t.Errorf("%q: walk %s, general page %s", query, dump(walk), dump(page))
+			for name, hits := range map[string][]search.Hit{"walk": fp.Walk, "seek": fp.Seek} {
+				if dump(hits) != dump(fp.Page) {
+					t.Errorf("%q: %s %s, general page %s", query, name, dump(hits), dump(fp.Page))
+				}
 			}
 		}
 	}
@@ -487,8 +489,8 @@ func testFastPath(t *testing.T, s *apptest.Server) {
 		t.Errorf("delivery after deleting #30: %d %v, want %d", after, err, before-1)
 	}
 	for _, q := range []string{"type:ticket printer status:open", "type:ticket -printer", "type:ticket 12", "printer", "type:ticket printer paper"} {
-		if fast, _, _, _, _, err := search.FastAndFull(ctx, service(s), q); err != nil || fast {
-			t.Errorf("%q: fast plan %t (%v), want the general plan", q, fast, err)
+		if fp, err := search.FastAndFull(ctx, service(s), q); err != nil || fp.Fast {
+			t.Errorf("%q: fast plan %t (%v), want the general plan", q, fp.Fast, err)
 		}
 	}
 }

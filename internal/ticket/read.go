@@ -280,10 +280,7 @@ func (s *Service) AllAudits(ctx context.Context, p db.Page) ([]Audit, bool, erro
 		return nil, false, err
 	}
 	args := []any{a.AccountID}
-	w := ` WHERE account_id = $1`
-	if cond := Scope(a, &args); cond != "" {
-		w += ` AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.account_id = $1 AND ` + cond + `)`
-	}
+	w := ` WHERE account_id = $1` + scopedTicketIDs(a, &args)
 	p.Sort = ""
 	out, err := s.audits(ctx, `SELECT `+auditCols+` FROM ticket_audits`+w+p.Seek(&args)+p.OrderLimit(&args), args...)
 	if err != nil {

@@ -98,10 +98,7 @@ func (s *Service) Ratings(ctx context.Context, f RatingFilter, p db.Page) ([]Rat
 		return nil, 0, false, err
 	}
 	args := []any{a.AccountID}
-	w := ` FROM satisfaction_ratings WHERE account_id = $1`
-	if cond := Scope(a, &args); cond != "" {
-		w += ` AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.account_id = $1 AND ` + cond + `)`
-	}
+	w := ` FROM satisfaction_ratings WHERE account_id = $1` + scopedTicketIDs(a, &args)
 	switch f.Score {
 	case "":
 	case "good", "bad":

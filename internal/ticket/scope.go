@@ -30,6 +30,17 @@ func Scope(a auth.Actor, args *[]any) string {
 	return ""
 }
 
+// scopedTicketIDs is Scope for rows that name a ticket (audits, ratings):
+// " AND ticket_id IN (…the tickets a may see…)", or "" when a sees all.
+// $1 must be the account.
+func scopedTicketIDs(a auth.Actor, args *[]any) string {
+	cond := Scope(a, args)
+	if cond == "" {
+		return ""
+	}
+	return ` AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.account_id = $1 AND ` + cond + `)`
+}
+
 // inScope returns ErrNoTicketAccess when ticket id is outside a's scope.
 func (s *Service) inScope(ctx context.Context, a auth.Actor, id int64) error {
 	args := []any{a.AccountID, id}
@@ -55,14 +66,10 @@ func (s *Service) scoped(ctx context.Context, a auth.Actor, id int64, forUpdate 
 	if err != nil {
 		return Ticket{}, err
 	}
-	return t, s.inScope(ctx, a, id)
-}
-
-// CheckScope returns Forbidden when ticket id exists but is outside the
-// actor's custom role (other rooms' ticket pages ask before they render).
-func (s *Service) CheckScope(ctx context.Context, id int64) error {
-	_, err := s.scoped(ctx, auth.ActorFrom(ctx), id, false)
-	return err
+	if err := s.inScope(ctx, a, id); err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
 }
 
 // editsOnlyComment refuses an update that changes more than the comment

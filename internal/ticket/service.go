@@ -347,13 +347,15 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	ch.after = t
 	diffs := s.diff(ch)
-	if err := editsOnlyComment(a, len(diffs) > 0 || sharingChanges(cur, in) || peopleChanged(cur, t)); err != nil {
+	// propsChanged: anything besides the comment (and a macro's own event).
+	propsChanged := len(diffs) > 0 || sharingChanges(cur, in) || peopleChanged(cur, t)
+	if err := editsOnlyComment(a, propsChanged); err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	if err := commentAllowed(a, ch.comment); err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	if len(diffs) == 0 && ch.comment == nil && len(macros) == 0 && !sharingChanges(cur, in) && !peopleChanged(cur, t) {
+	if !propsChanged && ch.comment == nil && len(macros) == 0 {
 		return cur, Audit{AccountID: a.AccountID, TicketID: cur.ID, AuthorID: a.UserID, Via: via, Events: []Event{},
 			CreatedAt: s.clock.Now()}, nil
 	}
