@@ -54,6 +54,8 @@ type DB struct {
 	path string
 	// SQLite only: prepared statements of the writer and the readers.
 	wstmts, rstmts *stmtCache
+	// SQLite only: write transactions, committed in groups.
+	group *groupWriter
 }
 
 // Options say which database to open.
@@ -124,7 +126,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, write: w, read: r, path: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}, nil
+	ws := newStmtCache(w)
+	return &DB{Dialect: SQLite, write: w, read: r, path: path, wstmts: ws, rstmts: newStmtCache(r), group: newGroupWriter(w, ws)}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -266,21 +269,17 @@ func AfterCommit(ctx context.Context, fn func()) {
 }
 
 // InTx runs fn in a write transaction. A nested call joins the outer
-// transaction. fn's error (or a panic) rolls everything back.
+// transaction. fn's error (or a panic) rolls back fn's writes. On SQLite the
+// transaction may be shared with other callers' (group commit, group.go);
+// fn's writes are committed, or not, as a whole either way.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := TxFrom(ctx); ok {
 		return fn(ctx)
 	}
-	var t *Tx
-	if d.Dialect == Postgres {
-		t, err = d.beginPG(ctx)
-	} else {
-		var stx *sql.Tx
-		stx, err = d.write.BeginTx(ctx, nil)
-		if err == nil {
-			t = &Tx{exec: cachedTx{Tx: stx, c: d.wstmts}, SQL: stx}
-		}
+	if d.group != nil {
+		return d.group.do(ctx, fn)
 	}
+	t, err := d.beginPG(ctx)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
@@ -297,11 +296,6 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err 
 		return fmt.Errorf("db: commit: %w", Classify(err))
 	}
 	committed = true
-	if d.wstmts != nil {
-		// The writer's connection is free again: prepare what this
-		// transaction ran for the first time.
-		d.wstmts.prepareWanted(context.WithoutCancel(ctx))
-	}
 	for _, h := range t.afterHooks {
 		h()
 	}
@@ -336,20 +330,15 @@ func (d *DB) beginPG(ctx context.Context) (*Tx, error) {
 // pgConnTx runs statements on the connection that holds the pgx transaction.
 type pgConnTx struct{ *sql.Conn }
 
+// commit and rollback end a PostgreSQL transaction; SQLite's are ended by
+// the group writer.
 func (t *Tx) commit(ctx context.Context) error {
-	if t.SQL != nil {
-		return t.SQL.Commit()
-	}
 	err := t.PGX.Commit(ctx)
 	t.exec.(*pgConnTx).Close()
 	return err
 }
 
 func (t *Tx) rollback() {
-	if t.SQL != nil {
-		_ = t.SQL.Rollback()
-		return
-	}
 	_ = t.PGX.Rollback(context.Background())
 	t.exec.(*pgConnTx).Close()
 }
