@@ -145,8 +145,8 @@ func strPtr(s sql.NullString) *string {
 	return &v
 }
 
-// fields loads every ticket field of an account with its options.
-func (s *Service) fields(ctx context.Context, accountID int64) ([]Field, error) {
+// loadFields loads every ticket field of an account with its options.
+func (s *Service) loadFields(ctx context.Context, accountID int64) ([]Field, error) {
 	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT `+fieldCols+` FROM ticket_fields WHERE account_id = $1
 		ORDER BY position, id`, accountID)
 	if err != nil {

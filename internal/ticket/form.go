@@ -96,7 +96,7 @@ func scanForm(row interface{ Scan(...any) error }) (Form, error) {
 	return f, nil
 }
 
-func (s *Service) forms(ctx context.Context, accountID int64) ([]Form, error) {
+func (s *Service) loadForms(ctx context.Context, accountID int64) ([]Form, error) {
 	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT `+formCols+` FROM ticket_forms WHERE account_id = $1 ORDER BY position, id`, accountID)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,16 @@ func (s *Service) forms(ctx context.Context, accountID int64) ([]Form, error) {
 }
 
 func (s *Service) form(ctx context.Context, accountID, id int64) (Form, error) {
-	return scanForm(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+formCols+` FROM ticket_forms WHERE account_id = $1 AND id = $2`, accountID, id))
+	c, err := s.config(ctx, accountID)
+	if err != nil {
+		return Form{}, err
+	}
+	for _, f := range c.forms {
+		if f.ID == id {
+			return f, nil
+		}
+	}
+	return Form{}, errs.NotFoundf("Not found")
 }
 
 // bootstrapForm creates the default form with the system fields.
@@ -483,11 +492,15 @@ func (s *Service) checkFormConditions(ctx context.Context, t *Ticket, v *errs.Va
 }
 
 func (s *Service) defaultFormID(ctx context.Context, accountID int64) (int64, bool, error) {
-	var id int64
-	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT id FROM ticket_forms WHERE account_id = $1 AND is_default = TRUE
-		ORDER BY id LIMIT 1`, accountID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+	c, err := s.config(ctx, accountID)
+	if err != nil {
+		return 0, false, err
 	}
-	return id, err == nil, err
+	var id int64
+	for _, f := range c.forms {
+		if f.Default && (id == 0 || f.ID < id) {
+			id = f.ID
+		}
+	}
+	return id, id != 0, nil
 }

@@ -111,7 +111,7 @@ func (w *Write) Apply(ctx context.Context, in Input, src RuleRef) (bool, error) 
 	if err := s.saveTicket(ctx, t); err != nil {
 		return false, err
 	}
-	if err := s.writeSets(ctx, t); err != nil {
+	if err := s.writeSets(ctx, cur, t); err != nil {
 		return false, err
 	}
 	via := RuleVia(src)

@@ -29,6 +29,7 @@ type Service struct {
 	hooks       []Hook
 	macros      Macros
 	render      Renderer
+	cfg         configCache
 }
 
 // Options configure the ticket service.
@@ -177,7 +178,7 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	if err := s.insertTicket(ctx, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	if err := s.writeSets(ctx, t); err != nil {
+	if err := s.writeSets(ctx, Ticket{}, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	ch.after = t
@@ -185,7 +186,7 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	out, err := s.ticket(ctx, a.AccountID, id, false)
+	out, err := s.created(ctx, t)
 	if err != nil || !o.hooks {
 		return out, au, err
 	}
@@ -364,7 +365,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	if err := s.saveTicket(ctx, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	if err := s.writeSets(ctx, t); err != nil {
+	if err := s.writeSets(ctx, cur, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	ch.after = t
@@ -378,7 +379,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 		}
 		au.Events = append(au.Events, evs...)
 	}
-	out, err := s.ticket(ctx, a.AccountID, id, false)
+	out, err := s.created(ctx, t)
 	if err != nil || !o.hooks {
 		return out, au, err
 	}

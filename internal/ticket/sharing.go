@@ -76,6 +76,7 @@ func (s *Service) SetFieldsQuietly(ctx context.Context, accountID, ticketID int6
 		if t.Status == "closed" {
 			return nil
 		}
+		orig := t
 		for _, fv := range vals {
 			next := cloneTicket(t)
 			var v errs.Validation
@@ -96,7 +97,7 @@ func (s *Service) SetFieldsQuietly(ctx context.Context, accountID, ticketID int6
 		if err := s.saveTicket(ctx, t); err != nil {
 			return err
 		}
-		return s.writeSets(ctx, t)
+		return s.writeSets(ctx, orig, t)
 	})
 	return stored, err
 }

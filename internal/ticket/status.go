@@ -94,7 +94,7 @@ func (s *Service) Bootstrap(ctx context.Context, accountID int64) error {
 	})
 }
 
-func (s *Service) statuses(ctx context.Context, accountID int64) ([]CustomStatus, error) {
+func (s *Service) loadStatuses(ctx context.Context, accountID int64) ([]CustomStatus, error) {
 	rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT `+statusCols+` FROM custom_statuses WHERE account_id = $1 ORDER BY id`, accountID)
 	if err != nil {
 		return nil, err
@@ -112,17 +112,29 @@ func (s *Service) statuses(ctx context.Context, accountID int64) ([]CustomStatus
 }
 
 func (s *Service) status(ctx context.Context, accountID, id int64) (CustomStatus, error) {
-	return scanStatus(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+statusCols+` FROM custom_statuses
-		WHERE account_id = $1 AND id = $2`, accountID, id))
+	c, err := s.config(ctx, accountID)
+	if err != nil {
+		return CustomStatus{}, err
+	}
+	for _, st := range c.statuses {
+		if st.ID == id {
+			return st, nil
+		}
+	}
+	return CustomStatus{}, errs.NotFoundf("Not found")
 }
 
 func (s *Service) defaultStatus(ctx context.Context, accountID int64, category string) (CustomStatus, error) {
-	c, err := scanStatus(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+statusCols+` FROM custom_statuses
-		WHERE account_id = $1 AND status_category = $2 AND is_default = TRUE ORDER BY id LIMIT 1`, accountID, category))
-	if errs.Is(err, errs.NotFound) {
-		return c, errs.Ef(errs.Internal, "account %d has no default %s status", accountID, category)
+	c, err := s.config(ctx, accountID)
+	if err != nil {
+		return CustomStatus{}, err
 	}
-	return c, err
+	for _, st := range c.statuses { // in id order
+		if st.Category == category && st.Default {
+			return st, nil
+		}
+	}
+	return CustomStatus{}, errs.Ef(errs.Internal, "account %d has no default %s status", accountID, category)
 }
 
 // StatusFilter narrows the status list.
