@@ -358,10 +358,14 @@ func (s *Service) ruleCounts(ctx context.Context, accountID int64, ids []int64) 
 
 func hourOf(t time.Time) int64 { return t.Unix() / 3600 }
 
-// countFiring adds one firing of a rule to its hourly bucket.
+// countFiring adds one firing of a rule to its hourly bucket. The bucket's
+// row is one for every ticket write the rule fires on within the hour: held
+// until the writer's transaction ends, its lock made PostgreSQL run those
+// writes one at a time, so it is counted through db.Allocate, which commits
+// at once there (a firing whose write then fails stays counted).
 func (s *Service) countFiring(ctx context.Context, accountID, ruleID int64, now time.Time) error {
-	_, err := s.d.Conn(ctx).ExecContext(ctx, `INSERT INTO rule_usage (account_id, rule_id, hour, fires) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (account_id, rule_id, hour) DO UPDATE SET fires = rule_usage.fires + 1`, accountID, ruleID, hourOf(now))
+	_, err := s.d.Allocate(ctx, `INSERT INTO rule_usage (account_id, rule_id, hour, fires) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (account_id, rule_id, hour) DO UPDATE SET fires = rule_usage.fires + 1 RETURNING fires`, accountID, ruleID, hourOf(now))
 	return err
 }
 
