@@ -59,9 +59,41 @@ func (c *configCache) put(accountID int64, cfg *config) {
 	}
 }
 
+// configMemo lets the several reads of one ticket write (its validation,
+// the triggers' changes, the answer) share one configuration: a ticket
+// write does not change the configuration, and the revision read was six
+// of a create's twenty statements.
+type configMemo struct {
+	accountID int64
+	c         *config
+}
+
+type configMemoKey struct{}
+
+// oneConfig marks ctx as one ticket write, whose configuration reads after
+// the first reuse it.
+func oneConfig(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(configMemoKey{}).(*configMemo); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, configMemoKey{}, &configMemo{})
+}
+
 // config returns the account's configuration as ctx's transaction (or the
 // read pool) sees it.
 func (s *Service) config(ctx context.Context, accountID int64) (*config, error) {
+	memo, _ := ctx.Value(configMemoKey{}).(*configMemo)
+	if memo != nil && memo.c != nil && memo.accountID == accountID {
+		return memo.c, nil
+	}
+	c, err := s.readConfig(ctx, accountID)
+	if err == nil && memo != nil {
+		memo.accountID, memo.c = accountID, c
+	}
+	return c, err
+}
+
+func (s *Service) readConfig(ctx context.Context, accountID int64) (*config, error) {
 	var rev int64
 	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT value FROM account_counters WHERE account_id = $1 AND name = 'ticket_config'`,
 		accountID).Scan(&rev)

@@ -89,6 +89,7 @@ func (w *Write) SetSharing(ctx context.Context, from, to *int64) error {
 // changes nothing. Changes are recorded as Change events whose via names
 // the rule.
 func (w *Write) Apply(ctx context.Context, in Input, src RuleRef) (bool, error) {
+	ctx = oneConfig(ctx)
 	s := w.s
 	cur := w.Ticket
 	t := cloneTicket(cur)

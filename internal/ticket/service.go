@@ -119,6 +119,7 @@ func (s *Service) create(ctx context.Context, a auth.Actor, in Input) (Ticket, A
 }
 
 func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writeOpts) (Ticket, Audit, error) {
+	ctx = oneConfig(ctx)
 	now := s.clock.Now()
 	t := Ticket{AccountID: a.AccountID, Via: APIVia(), Status: "new", SubmitterID: a.UserID, IsPublic: true,
 		Satisfaction: "unoffered", Tags: []string{}, Fields: map[int64]any{}, CreatedAt: now, UpdatedAt: now,
@@ -305,6 +306,7 @@ func (s *Service) update(ctx context.Context, a auth.Actor, id int64, in Input) 
 }
 
 func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Input, o writeOpts) (Ticket, Audit, error) {
+	ctx = oneConfig(ctx)
 	cur, err := s.scoped(ctx, a, id, true)
 	if err != nil {
 		return Ticket{}, Audit{}, err
