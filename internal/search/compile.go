@@ -57,10 +57,10 @@ type compiler struct {
 	// zero actor does not narrow.
 	actor auth.Actor
 	// textSet is the ticket-id set of the last free-text term compiled for
-	// tickets ("" when it also matched a ticket number); whereSet hands it
-	// to the plan when that term is the ticket part's only condition (see
-	// planPart.textSet).
-	textSet string
+	// tickets (empty when it also matched a ticket number); whereSet hands
+	// it to the plan when that term is the ticket part's only condition
+	// (see planPart.textSet).
+	textSet textSet
 }
 
 func newCompiler(d db.Dialect, account, me int64, now time.Time) *compiler {
@@ -142,7 +142,7 @@ func (c *compiler) where(k kind, terms []Term) (string, error) {
 // whereSet is where, also returning the ticket-id set of the free text
 // when that is the whole of a ticket part's condition (no other term, no
 // custom role scope), for the plan's fast path.
-func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
+func (c *compiler) whereSet(k kind, terms []Term) (string, textSet, error) {
 	mark := len(c.args)
 	conds := []string{k.base}
 	if k.rt == ResultTicket {
@@ -150,13 +150,13 @@ func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
 			conds = append(conds, scope)
 		}
 	}
-	set := ""
+	var set textSet
 	for _, t := range terms {
-		c.textSet = ""
+		c.textSet = textSet{}
 		cond, neg, err := c.term(k.rt, t)
 		if err != nil {
 			c.args = c.args[:mark]
-			return "", "", err
+			return "", textSet{}, err
 		}
 		if cond == ignored {
 			continue
@@ -172,7 +172,7 @@ func (c *compiler) whereSet(k kind, terms []Term) (string, string, error) {
 		}
 	}
 	if k.rt != ResultTicket || len(conds) != 2 {
-		set = ""
+		set = textSet{}
 	}
 	return strings.Join(conds, " AND "), set, nil
 }
@@ -229,8 +229,8 @@ func (c *compiler) text(rt ResultType, q textQuery, ticketID int64) string {
 	}
 	switch rt {
 	case ResultTicket:
-		set := c.matchIDs(ticketDoc, "", q) + " UNION " + c.commentTickets(q)
-		cond := c.in("t.id", set)
+		set := c.ticketText(q)
+		cond := c.in("t.id", set.sql)
 		if ticketID > 0 {
 			return "(t.id = " + c.arg(ticketID) + " OR " + cond + ")"
 		}
@@ -242,6 +242,28 @@ func (c *compiler) text(rt ResultType, q textQuery, ticketID int64) string {
 		return c.match(orgDoc, "o", "", q)
 	}
 	return c.match(groupDoc, "g", "", q)
+}
+
+// textSet is the set of the tickets whose text matches a free-text term.
+type textSet struct {
+	// sql selects their ids (live or deleted), as column id.
+	sql string
+	// probe, when set, is a condition on the ticket of row alias t that
+	// holds when it is in the set, at the cost of an index lookup
+	// (PostgreSQL's ticket_search_docs are keyed by ticket); a walk of
+	// the tickets in sort order tests it ticket by ticket.
+	probe string
+}
+
+// ticketText is the set of the tickets whose subject, description or a
+// comment matches q. On PostgreSQL a single word is looked up in the
+// tickets' search documents; phrases need the positions of the per-field
+// and per-comment indexes.
+func (c *compiler) ticketText(q textQuery) textSet {
+	if c.dialect == db.Postgres && q.oneWord() {
+		return c.docTickets(q)
+	}
+	return textSet{sql: c.matchIDs(ticketDoc, "", q) + " UNION " + c.commentTickets(q)}
 }
 
 // commentTickets selects the tickets with a comment matching q. On SQLite

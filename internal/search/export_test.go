@@ -13,9 +13,10 @@ func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration)
 
 // FastPlan is every answer of a fast plan (see plan.fastSet) and of the
 // general plan for the same query; Fast is false when there is no fast
-// plan.
+// plan, Paged is true when its walk and seek ran too (PostgreSQL walks
+// only the text sets it can probe by ticket: single words).
 type FastPlan struct {
-	Fast                 bool
+	Fast, Paged          bool
 	FastCount, FullCount int64
 	Walk, Seek, Page     []Hit
 }
@@ -29,15 +30,9 @@ func FastAndFull(ctx context.Context, s *Service, query string) (FastPlan, error
 		return out, err
 	}
 	p, err := s.compile(ctx, auth.ActorFrom(ctx), q, "", sortOf(q, "", ""))
-	if err != nil || p.fastSet() == "" {
+	if err != nil || p.fastSet().sql == "" {
 		return out, err
 	}
-	wq, wargs, ok := p.walkSQL(MaxResults, 0)
-	if !ok {
-		return out, nil
-	}
-	sq, sargs, _ := p.seekSQL(MaxResults, 0)
-	pq, pargs := p.pageSQL(MaxResults, 0)
 	c := s.d.Conn(ctx)
 	if err := c.QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&out.FastCount); err != nil {
 		return out, err
@@ -45,13 +40,22 @@ func FastAndFull(ctx context.Context, s *Service, query string) (FastPlan, error
 	if err := c.QueryRowContext(ctx, `SELECT count(*) FROM (`+p.union(false)+`) r`, p.args...).Scan(&out.FullCount); err != nil {
 		return out, err
 	}
+	pq, pargs := p.pageSQL(MaxResults, 0)
+	if out.Page, err = s.hits(ctx, pq, pargs); err != nil {
+		return out, err
+	}
+	out.Fast = true
+	wq, wargs, ok := p.walkSQL(MaxResults, 0)
+	if !ok {
+		return out, nil
+	}
+	sq, sargs, _ := p.seekSQL(MaxResults, 0)
 	if out.Walk, err = s.hits(ctx, wq, wargs); err != nil {
 		return out, err
 	}
 	if out.Seek, err = s.hits(ctx, sq, sargs); err != nil {
 		return out, err
 	}
-	out.Page, err = s.hits(ctx, pq, pargs)
-	out.Fast = err == nil
-	return out, err
+	out.Paged = true
+	return out, nil
 }

@@ -103,6 +103,28 @@ func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
 	return "SELECT rowid FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m
 }
 
+// docTickets is, on PostgreSQL, the set of the account's tickets (live or
+// deleted) whose subject, description or a comment has the word q, from
+// their search documents (ticket_search_docs, migration 0022: the words of
+// a ticket without positions, kept in parts of at most 64 KB). The set
+// holds each ticket once: a part other than the first counts only when no
+// earlier part of its ticket matches (almost every ticket has one part,
+// and the first, part 0, needs no check). Its probe tests the ticket of
+// row alias t alone, as a scalar subquery: PostgreSQL runs one per row
+// (one primary-key lookup) and can neither turn it into a join nor hand
+// the scan to parallel workers, so a walk in sort order stays a walk
+// whatever the plan cache makes of the word. q must be oneWord.
+func (c *compiler) docTickets(q textQuery) textSet {
+	m := "to_tsquery('simple', " + c.arg(q.tsquery("")) + ")"
+	return textSet{
+		sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1 AND sd.doc @@ " + m +
+			" AND (sd.part = 0 OR NOT EXISTS (SELECT 1 FROM ticket_search_docs se WHERE se.account_id = $1" +
+			" AND se.ticket_id = sd.ticket_id AND se.part < sd.part AND se.doc @@ " + m + "))",
+		probe: "(SELECT TRUE FROM ticket_search_docs sp WHERE sp.account_id = $1 AND sp.ticket_id = t.id AND sp.doc @@ " +
+			m + " LIMIT 1)",
+	}
+}
+
 // matchCond is match as a condition on the row alias of d's table itself.
 func (c *compiler) matchCond(d doc, alias, part string, q textQuery) string {
 	if c.dialect == db.Postgres {

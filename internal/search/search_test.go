@@ -448,8 +448,8 @@ func testPaging(t *testing.T, s *apptest.Server) {
 // testFastPath checks that the fast plan of a ticket text search (count of
 // the text set less deleted tickets; walk in sort order) gives exactly
 // what the general plan gives, after fts-sync has deleted and purged
-// tickets and redacted a comment, on both databases (PostgreSQL counts
-// the fast way and pages the general way, but every way must agree).
+// tickets and redacted a comment, on both databases (PostgreSQL walks and
+// seeks single words only, but every way must agree).
 func testFastPath(t *testing.T, s *apptest.Server) {
 	ctx := asUser(s, s.Default.OwnerID, auth.RoleAdmin)
 	// A soft-deleted ticket stays in the text set; the fast count must
@@ -470,13 +470,16 @@ func testFastPath(t *testing.T, s *apptest.Server) {
 			if !fp.Fast {
 				t.Fatalf("%q: no fast plan on %s", query, s.Dialect)
 			}
+			if phrase := strings.HasPrefix(q, `"`); fp.Paged == (phrase && s.Dialect == "postgres") {
+				t.Errorf("%q: walk and seek %t on %s", query, fp.Paged, s.Dialect)
+			}
 			ran++
 			matched += len(fp.Page)
 			if fp.FastCount != fp.FullCount || int64(len(fp.Page)) != fp.FullCount {
 				t.Errorf("%q: fast count %d, general count %d, %d hits", query, fp.FastCount, fp.FullCount, len(fp.Page))
 			}
 			for name, hits := range map[string][]search.Hit{"walk": fp.Walk, "seek": fp.Seek} {
-				if dump(hits) != dump(fp.Page) {
+				if fp.Paged && dump(hits) != dump(fp.Page) {
 					t.Errorf("%q: %s %s, general page %s", query, name, dump(hits), dump(fp.Page))
 				}
 			}

@@ -110,15 +110,12 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 			return results{}, fmt.Errorf("search: count: %w", err)
 		}
 		q2, args := p.pageSQL(depth, 0)
-		// PostgreSQL plans the general page well from its statistics and
-		// the walk and seek badly (400-650 ms against 80-400 at 100,000
-		// tickets), so they are SQLite's.
-		if wq, wargs, ok := p.walkSQL(depth, 0); ok && s.d.Dialect == db.SQLite {
+		if wq, wargs, ok := p.walkSQL(depth, 0); ok {
 			n, err := s.maxTicketID(ctx, a.AccountID)
 			if err != nil {
 				return results{}, fmt.Errorf("search: tickets: %w", err)
 			}
-			if dense(res.total, n, depth) {
+			if dense(s.d.Dialect, res.total, n, depth) {
 				q2, args = wq, wargs
 			} else {
 				q2, args, _ = p.seekSQL(depth, 0)
@@ -304,28 +301,30 @@ func (s *Service) hits(ctx context.Context, q string, args []any) ([]Hit, error)
 // plan is a compiled search: one condition per result type that can match,
 // sharing one argument list.
 type plan struct {
-	parts []planPart
-	args  []any
-	sort  sortSpec
+	parts   []planPart
+	args    []any
+	sort    sortSpec
+	dialect db.Dialect
 }
 
 type planPart struct {
 	k     kind
 	where string
-	// textSet, when set, is a SELECT of the ids of the tickets (live or
-	// deleted) whose text matches, and the part's whole condition is
+	// textSet, when its sql is set, selects the ids of the tickets (live
+	// or deleted) whose text matches, and the part's whole condition is
 	// "live and in textSet" (see fastSet).
-	textSet string
+	textSet textSet
 }
 
 // fastSet is the ticket-id set of a plan that is one ticket part matching
-// free text and nothing else (the commonest search, "printer"), or "".
-// Such a plan is counted and ordered without looking up every matching
-// ticket: at 100,000 tickets a word in a third of them took 110-200 ms to
-// count and 150 ms to order that way (see countSQL and pageSQL).
-func (p plan) fastSet() string {
+// free text and nothing else (the commonest search, "printer"); its sql
+// is "" for other plans. Such a plan is counted and ordered without
+// looking up every matching ticket: at 100,000 tickets a word in a third
+// of them took 110-200 ms to count and 150 ms to order that way (see
+// countSQL and pageSQL).
+func (p plan) fastSet() textSet {
 	if len(p.parts) != 1 {
-		return ""
+		return textSet{}
 	}
 	return p.parts[0].textSet
 }
@@ -341,12 +340,20 @@ func (s *Service) maxTicketID(ctx context.Context, accountID int64) (int64, erro
 // dense reports whether matches of an account's about n tickets are many
 // enough that walking the tickets in sort order and keeping the matches
 // finds a page of limit sooner than ordering all the matches: walking
-// reads about limit*n/matches index entries (0.3-0.75 µs each, measured
-// at 100,000 tickets), ordering looks up and sorts every match (8-12 µs
-// each), so walking wins when matches^2 >= limit*n/20 (at 100,000 tickets
-// and limit 1,000: about 2,240 matches; "app", 2,978: 16 ms against 23 ms;
-// "tablet", 566: 31 ms against 7 ms).
-func dense(matches, n int64, limit int) bool {
+// reads about limit*n/matches tickets, ordering looks up and sorts every
+// match. On SQLite a walked ticket costs 0.3-0.75 µs (an index entry) and
+// a match 8-12 µs, so walking wins when matches^2 >= limit*n/20 (at
+// 100,000 tickets and limit 1,000: about 2,240 matches; "app", 2,978:
+// 16 ms against 23 ms; "tablet", 566: 31 ms against 7 ms). On PostgreSQL
+// a walked ticket costs about 3.5 µs (its row, then a probe of its search
+// document) and a match about 15 µs (its row, read out of order), so
+// walking wins when matches^2 >= limit*n/4 (at 100,000 tickets and limit
+// 100: about 1,600 matches; "wifi", 3,076: 11 ms against 47 ms; "tablet",
+// 566: 63 ms against 12 ms).
+func dense(d db.Dialect, matches, n int64, limit int) bool {
+	if d == db.Postgres {
+		return matches > 0 && matches*matches*4 >= int64(limit)*n
+	}
 	return matches > 0 && matches*matches*20 >= int64(limit)*n
 }
 
@@ -432,7 +439,7 @@ func (p plan) union(withKey bool) string {
 // plan counts its text set, less the deleted tickets in it (few, through
 // a sparse index), instead of checking each match is live.
 func (p plan) countSQL() string {
-	if set := p.fastSet(); set != "" {
+	if set := p.fastSet().sql; set != "" {
 		return `SELECT count(*) FROM (` + set + `) s WHERE s.id NOT IN (SELECT d.id FROM tickets d WHERE d.account_id = $1 AND d.deleted_at IS NOT NULL)`
 	}
 	return `SELECT count(*) FROM (` + p.union(false) + `) r`
@@ -440,26 +447,41 @@ func (p plan) countSQL() string {
 
 // walkSQL selects one page of a fast plan's matches by walking the live
 // tickets in sort order (updated_at or created_at, an index) and keeping
-// those in the text set; "+t.id" keeps SQLite from seeking each member of
-// the set instead. Use it when the matches are dense (see dense); ok is
-// false for other sorts.
+// those in the text set. On SQLite the set is read once ("+t.id" keeps
+// SQLite from seeking each member of the set instead); on PostgreSQL
+// each walked ticket is probed (textSet.probe), so a set without a probe
+// (a phrase's: every matching comment row) is not walked there: its walk
+// and seek took 400-650 ms at 100,000 tickets, against 80-400 for the
+// general page. Use it when the matches are dense (see dense); ok is
+// false for other sorts and sets.
 func (p plan) walkSQL(limit, offset int) (q string, args []any, ok bool) {
-	return p.fastPage(limit, offset, `FROM tickets t WHERE %[1]s AND +t.id IN (%[2]s)`)
+	set := p.fastSet()
+	if p.dialect == db.Postgres {
+		if set.probe == "" {
+			return "", nil, false
+		}
+		return p.fastPage(limit, offset, `FROM tickets t WHERE %[1]s AND %[2]s`, set.probe)
+	}
+	return p.fastPage(limit, offset, `FROM tickets t WHERE %[1]s AND +t.id IN (%[2]s)`, set.sql)
 }
 
 // seekSQL is walkSQL's other half, for sparse matches: it reads the text
 // set and looks up each of its tickets, then sorts them. CROSS JOIN fixes
-// that loop order; left to itself SQLite may walk the sort index over the
-// whole account for a few thousand matches (a million tickets: 170-370 ms
-// against 50 ms).
+// that loop order on SQLite; left to itself SQLite may walk the sort index
+// over the whole account for a few thousand matches (a million tickets:
+// 170-370 ms against 50 ms). PostgreSQL ignores it, so there the set is an
+// array built first (an InitPlan), as in the general page.
 func (p plan) seekSQL(limit, offset int) (q string, args []any, ok bool) {
-	return p.fastPage(limit, offset, `FROM (%[2]s) s CROSS JOIN tickets t WHERE %[1]s AND t.id = s.id`)
+	if p.dialect == db.Postgres {
+		return p.fastPage(limit, offset, `FROM tickets t WHERE %[1]s AND t.id = ANY(ARRAY(%[2]s))`, p.fastSet().sql)
+	}
+	return p.fastPage(limit, offset, `FROM (%[2]s) s CROSS JOIN tickets t WHERE %[1]s AND t.id = s.id`, p.fastSet().sql)
 }
 
-// fastPage fills from (base condition %[1]s, text set %[2]s) into a page
-// query of a fast plan sorted by updated_at or created_at.
-func (p plan) fastPage(limit, offset int, from string) (string, []any, bool) {
-	set := p.fastSet()
+// fastPage fills from (base condition %[1]s, the text set or its probe
+// %[2]s) into a page query of a fast plan sorted by updated_at or
+// created_at.
+func (p plan) fastPage(limit, offset int, from, set string) (string, []any, bool) {
 	if set == "" || (p.sort.field != "updated_at" && p.sort.field != "created_at") {
 		return "", nil, false
 	}
@@ -555,6 +577,7 @@ func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only Resul
 	}
 	p.args = c.args
 	p.sort = so
+	p.dialect = s.d.Dialect
 	return p, nil
 }
 

@@ -69,6 +69,22 @@ func newTextQuery(s string, prefix bool) textQuery {
 // empty reports whether the term has nothing to match.
 func (q textQuery) empty() bool { return len(q.tokens) == 0 }
 
+// oneWord reports whether q is a single word of letters and ASCII digits,
+// which PostgreSQL's parser reads as one word too. Other word characters
+// (superscripts, private use) may split it there into a phrase, which a
+// document without positions could not answer exactly.
+func (q textQuery) oneWord() bool {
+	if len(q.tokens) != 1 {
+		return false
+	}
+	for _, r := range q.tokens[0] {
+		if !unicode.IsLetter(r) && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // fts5 is the FTS5 MATCH expression for q within column col ("" for any
 // column). Tokens hold only word characters, so quoting them is enough to
 // keep every input literal.

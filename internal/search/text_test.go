@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -82,5 +83,59 @@ func TestLowerFollowsEngine(t *testing.T) {
 	}
 	if got := pg.lower("ÉCOLE Abc"); got != "école abc" {
 		t.Errorf("postgres lower = %q", got)
+	}
+}
+
+// TestTicketTextSet: on PostgreSQL a single word of letters and ASCII
+// digits is looked up in the tickets' search documents (which have no
+// positions), and everything else (phrases, words with punctuation,
+// other word characters PostgreSQL may split) in the positional indexes;
+// SQLite always uses its FTS5 tables.
+func TestTicketTextSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in     string
+		prefix bool
+		docs   bool
+	}{
+		{"printer", true, true}, {"Café", true, true}, {"abc123", true, true}, {"日本語", true, true},
+		{"printer", false, true}, {"12", true, true},
+		{"on fire", false, false}, {"e-mail", true, false}, {"jane.doe", true, false},
+		{"a²b", true, false}, {"x\ue000y", true, false}, {"٣", true, false},
+	} {
+		q := newTextQuery(tc.in, tc.prefix)
+		if got := q.oneWord(); got != tc.docs {
+			t.Errorf("%q oneWord = %t, want %t", tc.in, got, tc.docs)
+		}
+		pg := newCompiler(db.Postgres, 1, 1, time.Now()).ticketText(q)
+		if got := strings.Contains(pg.sql, "ticket_search_docs"); got != tc.docs || (pg.probe != "") != tc.docs {
+			t.Errorf("%q on postgres: %s (probe %q); want search documents %t", tc.in, pg.sql, pg.probe, tc.docs)
+		}
+		if tc.docs && strings.Contains(pg.sql, "ticket_comments") {
+			t.Errorf("%q on postgres reads comments: %s", tc.in, pg.sql)
+		}
+		if lite := newCompiler(db.SQLite, 1, 1, time.Now()).ticketText(q); strings.Contains(lite.sql, "ticket_search_docs") ||
+			lite.probe != "" {
+			t.Errorf("%q on sqlite: %+v", tc.in, lite)
+		}
+	}
+}
+
+func TestDense(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d       db.Dialect
+		matches int64
+		n       int64
+		limit   int
+		walk    bool
+	}{
+		{db.SQLite, 2978, 100000, 1000, true}, {db.SQLite, 566, 100000, 1000, false}, {db.SQLite, 0, 0, 100, false},
+		{db.Postgres, 3076, 100000, 100, true}, {db.Postgres, 566, 100000, 100, false}, {db.Postgres, 1500, 100000, 100, false},
+		{db.Postgres, 1700, 100000, 100, true}, {db.Postgres, 0, 0, 100, false},
+	} {
+		if got := dense(tc.d, tc.matches, tc.n, tc.limit); got != tc.walk {
+			t.Errorf("dense(%s, %d, %d, %d) = %t", tc.d, tc.matches, tc.n, tc.limit, got)
+		}
 	}
 }
