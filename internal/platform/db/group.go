@@ -17,7 +17,7 @@ import (
 // each transaction's time. Now a transaction stays open while callers are
 // waiting for it: each caller, in turn, runs its function on its own
 // goroutine inside its own SAVEPOINT (so its error, panic or t.Fatal undoes
-// only its own writes), and the caller that finds nobody waiting (or the
+// only its own writes; the batch's first caller needs none), and the caller that finds nobody waiting (or the
 // batch full) commits for everyone in the batch. Every caller returns only
 // after that COMMIT, with its own error or the commit's; after-commit hooks
 // run on the caller's goroutine as before.
@@ -88,12 +88,25 @@ func (g *groupWriter) do(ctx context.Context, fn func(context.Context) error) er
 	b := g.open
 	t := &Tx{exec: cachedTx{Tx: b.tx, c: g.stmts}, SQL: b.tx}
 	wctx := context.WithoutCancel(ctx)
-	if _, err := b.tx.ExecContext(wctx, "SAVEPOINT parley_job"); err != nil {
-		b.failed = true
-		g.finish(b)
-		return fmt.Errorf("db: begin: %w", Classify(err))
+	// The first caller of a batch needs no savepoint: if it fails, the
+	// whole transaction, which holds nothing else yet, is rolled back. A
+	// lone writer (concurrency 1) thus runs no extra statement.
+	first := b.jobs == 0
+	if !first {
+		if _, err := b.tx.ExecContext(wctx, "SAVEPOINT parley_job"); err != nil {
+			b.failed = true
+			g.finish(b)
+			return fmt.Errorf("db: begin: %w", Classify(err))
+		}
 	}
 	b.jobs++
+	undo := func() {
+		if first {
+			b.failed = true
+			return
+		}
+		g.undo(b, wctx)
+	}
 	returned := false
 	defer func() {
 		if returned {
@@ -101,15 +114,17 @@ func (g *groupWriter) do(ctx context.Context, fn func(context.Context) error) er
 		}
 		// fn panicked or called runtime.Goexit (t.Fatal): undo its
 		// writes, pass on the batch, and let the unwinding go on.
-		g.undo(b, wctx)
+		undo()
 		g.handOff(b)
 	}()
 	err := fn(context.WithValue(wctx, txKey{}, t))
 	returned = true
 	if err != nil {
-		g.undo(b, wctx)
-	} else if _, rerr := b.tx.ExecContext(wctx, "RELEASE parley_job"); rerr != nil {
-		b.failed = true
+		undo()
+	} else if !first {
+		if _, rerr := b.tx.ExecContext(wctx, "RELEASE parley_job"); rerr != nil {
+			b.failed = true
+		}
 	}
 	g.handOff(b)
 	<-b.done
