@@ -41,9 +41,10 @@ func TestViewIndexes(t *testing.T) {
 			}
 		}
 		want := map[string]string{
-			"all_unsolved": "tickets_view_status_requester",
-			"pending":      "tickets_live_status_requester",
-			"unassigned":   "tickets_view_assignee_created",
+			"all_unsolved":  "tickets_view_status_requester",
+			"your_unsolved": "tickets_view_assignee_status_requester",
+			"pending":       "tickets_live_status_requester",
+			"unassigned":    "tickets_view_assignee_created",
 		}
 		for _, dv := range defaults {
 			index, ok := want[dv.key]
