@@ -171,11 +171,17 @@ func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
 	}); err != nil {
 		return err
 	}
+	return s.finish(ctx, acct, ts)
+}
+
+// finish sets what every loaded ticket carries beside its own rows: the
+// account's active custom fields, a rated ticket's rating, and its lists
+// in order (CCs and followers in id order, collaborators their union).
+func (s *Service) finish(ctx context.Context, acct int64, ts []Ticket) error {
 	cfg, err := s.config(ctx, acct)
 	if err != nil {
 		return err
 	}
-	active := cfg.activeIDs
 	var rated []int64
 	for _, t := range ts {
 		if t.Satisfaction == "good" || t.Satisfaction == "bad" {
@@ -188,7 +194,7 @@ func (s *Service) hydrate(ctx context.Context, ts []Ticket) error {
 	}
 	for i := range ts {
 		t := &ts[i]
-		t.ActiveFieldIDs = active
+		t.ActiveFieldIDs = cfg.activeIDs
 		if r, ok := ratings[t.ID]; ok {
 			t.Rating = &r
 		}
@@ -245,7 +251,6 @@ func (s *Service) created(ctx context.Context, t Ticket) (Ticket, error) {
 		return Ticket{}, err
 	}
 	out.Tags = append([]string{}, t.Tags...)
-	sort.Strings(out.Tags)
 	// Values as the database returns them (JSON numbers as float64).
 	vals, err := storedValues(t.Fields)
 	if err != nil {
@@ -259,25 +264,15 @@ func (s *Service) created(ctx context.Context, t Ticket) (Ticket, error) {
 		}
 		out.Fields[fid] = v
 	}
+	// Each id once, as the set's rows hold it (unionIDs also copies).
 	out.FollowerIDs = unionIDs(t.FollowerIDs, nil)
 	out.EmailCCIDs = unionIDs(t.EmailCCIDs, nil)
-	out.CollaboratorIDs = unionIDs(out.EmailCCIDs, out.FollowerIDs)
 	out.FollowupIDs = []int64{}
-	cfg, err := s.config(ctx, t.AccountID)
-	if err != nil {
+	ts := []Ticket{out}
+	if err := s.finish(ctx, out.AccountID, ts); err != nil {
 		return Ticket{}, err
 	}
-	out.ActiveFieldIDs = cfg.activeIDs
-	if out.Satisfaction == "good" || out.Satisfaction == "bad" {
-		ratings, err := s.ticketRatings(ctx, out.AccountID, []int64{out.ID})
-		if err != nil {
-			return Ticket{}, err
-		}
-		if r, ok := ratings[out.ID]; ok {
-			out.Rating = &r
-		}
-	}
-	return out, nil
+	return ts[0], nil
 }
 
 // nextID allocates the account's next ticket number, after the input
