@@ -194,8 +194,11 @@ func (s *Service) finishMessage(ctx context.Context, ag Agreement, m message, st
 		if why != "" {
 			s.log.WarnContext(ctx, "sharing message refused by partner", "agreement_id", ag.ID, "error", why)
 		}
-		_, err := c.ExecContext(ctx, `UPDATE sharing_agreements SET failure = $1 WHERE account_id = $2 AND id = $3`,
-			lastErr, ag.AccountID, ag.ID)
+		// failure is the last delivery's error, except on an agreement a
+		// rename broke, where it says why (breakAgreement): the notice of
+		// that break is itself delivered, and must not erase it.
+		_, err := c.ExecContext(ctx, `UPDATE sharing_agreements SET failure = $1 WHERE account_id = $2 AND id = $3
+			AND status <> $4`, lastErr, ag.AccountID, ag.ID, StatusConfigurationError)
 		return err
 	})
 }

@@ -179,5 +179,10 @@ func TestRenameBreaksAgreement(t *testing.T) {
 			want = "inactive" // another installation hears it through the protocol
 		}
 		pair.WaitStatus(t, p.B, bid, want)
+		// B has heard it: the message's delivery must not have cleared why
+		// A's agreement broke.
+		if a := pair.Agreement(t, renamed, aid); a["status"] != "configuration_error" || !strings.Contains(fmt.Sprint(a["failure"]), "alpha-renamed") {
+			t.Errorf("A's agreement once B was told = %v; want configuration_error naming the new subdomain", a)
+		}
 	})
 }
