@@ -59,16 +59,20 @@ func TestTTLStaleAndBackgroundRefresh(t *testing.T) {
 	if v, fresh := get(); v != 1 || fresh {
 		t.Fatalf("at 30 s = %d %v, want the stale 1 while it refreshes", v, fresh)
 	}
+	// A read of the stale value just as the first refresh lands may start
+	// a second one, so the value that lands is 2 or, rarely, 3 (the test
+	// once waited for 2 alone, and under load saw 3 and waited in vain).
 	deadline := time.Now().Add(5 * time.Second)
-	for v, _ := get(); v != 2; v, _ = get() {
+	landed, _ := get()
+	for ; landed == 1; landed, _ = get() {
 		if time.Now().After(deadline) {
 			t.Fatal("the background refresh never landed")
 		}
 		time.Sleep(time.Millisecond)
 	}
 	c.add(5 * time.Minute)
-	if v, fresh := get(); v != 3 || !fresh {
-		t.Fatalf("past Stale = %d %v, want 3 computed by the request", v, fresh)
+	if v, fresh := get(); v <= landed || !fresh {
+		t.Fatalf("past Stale = %d %v, want a value newer than %d computed by the request", v, fresh, landed)
 	}
 }
 
