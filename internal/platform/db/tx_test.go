@@ -222,3 +222,19 @@ func TestSQLitePathWithURIChars(t *testing.T) {
 		t.Fatalf("database file not created at the literal path: %v", err)
 	}
 }
+
+// TestSQLiteWriterKeepsTempInMemory: the writer's savepoint journals (one
+// per group-commit caller) stay in memory; as temp files each touched page
+// cost a write system call.
+func TestSQLiteWriterKeepsTempInMemory(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	var mode int
+	if err := d.InTx(t.Context(), func(ctx context.Context) error {
+		return d.Conn(ctx).QueryRowContext(ctx, "PRAGMA temp_store").Scan(&mode)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 {
+		t.Errorf("writer temp_store = %d, want 2 (MEMORY)", mode)
+	}
+}
