@@ -3,6 +3,7 @@ package trigger_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -420,5 +421,91 @@ func TestAutomationCandidatesUseAnIndex(t *testing.T) {
 			}
 		}
 		t.Logf("plan:\n%s", text)
+	})
+}
+
+// TestRuleListChangesReachTheNextWrite: writes reuse the run order cached
+// for the account's rule-list revision (migration 0025), so every change
+// must move it: through the API, in plain SQL (as another node would
+// write), to a category's position; and a rolled-back change must not
+// stay cached under the number the next committed change reuses.
+func TestRuleListChangesReachTheNextWrite(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := e.a.admin
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if err := d.InTx(ctx, func(ctx context.Context) error {
+				_, err := d.Conn(ctx).ExecContext(ctx, q, args...)
+				return err
+			}); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		priority := func(want string) {
+			t.Helper()
+			tk, _ := e.createTicket(ctx, ticket.Input{})
+			got := ""
+			if tk.Priority != nil {
+				got = *tk.Priority
+			}
+			if got != want {
+				t.Errorf("priority = %q, want %q", got, want)
+			}
+		}
+		low := e.mustRule(ctx, rule.Trigger, "low", []rule.Condition{c("update_type", "is", "Create")},
+			[]rule.Action{act("priority", "low")})
+		priority("low")
+
+		// Another node deactivates it.
+		exec(`UPDATE triggers SET active = FALSE WHERE account_id = $1 AND id = $2`, e.a.acct, low.ID)
+		priority("")
+		exec(`UPDATE triggers SET active = TRUE WHERE account_id = $1 AND id = $2`, e.a.acct, low.ID)
+		priority("low")
+
+		// A second trigger through the API runs after the first.
+		high := e.mustRule(ctx, rule.Trigger, "high", []rule.Condition{c("update_type", "is", "Create")},
+			[]rule.Action{act("priority", "high")})
+		priority("high")
+
+		// Categories order the triggers: swapping their positions alone
+		// swaps which trigger runs last.
+		var first, second int64
+		for i, p := range []*int64{&first, &second} {
+			if err := d.InTx(ctx, func(ctx context.Context) error {
+				return d.Conn(ctx).QueryRowContext(ctx, `INSERT INTO trigger_categories (account_id, name, position, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $4) RETURNING id`, e.a.acct, fmt.Sprint("cat ", i), i, t0).Scan(p)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`UPDATE triggers SET category_id = $1 WHERE account_id = $2 AND id = $3`, first, e.a.acct, high.ID)
+		exec(`UPDATE triggers SET category_id = $1 WHERE account_id = $2 AND id = $3`, second, e.a.acct, low.ID)
+		priority("low")
+		exec(`UPDATE trigger_categories SET position = 5 WHERE account_id = $1 AND id = $2`, e.a.acct, first)
+		priority("high")
+
+		// A rolled-back deactivation, seen by a write in its transaction...
+		rollback := errors.New("roll back")
+		if err := d.InTx(ctx, func(ctx context.Context) error {
+			// One row: the revision moves by one, as the commit below does.
+			if _, err := d.Conn(ctx).ExecContext(ctx, `UPDATE triggers SET active = FALSE WHERE account_id = $1 AND id = $2`,
+				e.a.acct, high.ID); err != nil {
+				return err
+			}
+			tk, _, err := e.tickets.Create(ctx, ticket.Input{Subject: opt.Of("inside"), Comment: opt.Of(ticket.CommentInput{Body: "x"})})
+			if err != nil {
+				return err
+			}
+			if tk.Priority == nil || *tk.Priority != "low" {
+				t.Errorf("inside the transaction: priority = %v, want low", tk.Priority)
+			}
+			return rollback
+		}); !errors.Is(err, rollback) {
+			t.Fatalf("InTx = %v", err)
+		}
+		// ...then a committed change that takes the same revision number.
+		exec(`UPDATE triggers SET title = 'high again' WHERE account_id = $1 AND id = $2`, e.a.acct, high.ID)
+		priority("high")
 	})
 }

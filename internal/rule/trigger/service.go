@@ -35,6 +35,9 @@ type Service struct {
 	// the next write without any invalidation message.
 	mu    sync.Mutex
 	cache map[int64]*compiled
+	// orders holds each account's active triggers in run order, by the
+	// revision of its rule list (activeTriggers).
+	orders map[int64]runOrder
 }
 
 // NewService builds the service. tickets is used by automations; people
@@ -44,7 +47,8 @@ func NewService(d *db.DB, c clock.Clock, log *slog.Logger, tickets Tickets, peop
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{d: d, clock: c, log: log, tickets: tickets, people: people, cache: map[int64]*compiled{}}
+	return &Service{d: d, clock: c, log: log, tickets: tickets, people: people, cache: map[int64]*compiled{},
+		orders: map[int64]runOrder{}}
 }
 
 // SetNotifier sets who sends notification actions.
