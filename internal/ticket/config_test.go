@@ -117,3 +117,75 @@ func TestCreateAnswersWhatIsStored(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateStoresEachChangedColumn: an update writes only the columns
+// that changed. Each step changes a few columns (and, through the facts an
+// update stamps, some it did not name); its answer must equal a later
+// read, and so must every column the step left alone.
+func TestUpdateStoresEachChangedColumn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := tickettest.New(t, d, time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC))
+		ctx := e.As(t, e.Owner)
+		made, _, err := e.Tickets.Create(ctx, ticket.Input{Subject: opt.Of("Columns"), Comment: opt.Of(ticket.CommentInput{Body: "x"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		str := func(p *string) string {
+			if p == nil {
+				return "<nil>"
+			}
+			return *p
+		}
+		steps := []struct {
+			name string
+			in   ticket.Input
+			ok   func(tk ticket.Ticket) bool
+		}{
+			{"subject and priority", ticket.Input{Subject: opt.Of("Renamed"), Priority: opt.Of("high")},
+				func(tk ticket.Ticket) bool { return tk.Subject == "Renamed" && str(tk.Priority) == "high" }},
+			{"external id", ticket.Input{ExternalID: opt.Of("ext-9")},
+				func(tk ticket.Ticket) bool { return str(tk.ExternalID) == "ext-9" }},
+			{"task with a due date", ticket.Input{Type: opt.Of("task"), DueAt: opt.Of("2024-04-01T12:00:00Z")},
+				func(tk ticket.Ticket) bool { return str(tk.Type) == "task" && tk.DueAt != nil }},
+			{"assignee (stamps assigned_at)", ticket.Input{AssigneeID: opt.Of(e.Owner)},
+				func(tk ticket.Ticket) bool { return tk.AssigneeID != nil && tk.AssignedAt != nil }},
+			{"status solved (stamps solved_at)", ticket.Input{Status: opt.Of("solved")},
+				func(tk ticket.Ticket) bool { return tk.Status == "solved" && tk.SolvedAt != nil }},
+			{"reopened", ticket.Input{Status: opt.Of("open")},
+				func(tk ticket.Ticket) bool { return tk.Status == "open" && tk.SolvedAt == nil && tk.Reopens == 1 }},
+			{"private reply", ticket.Input{Comment: opt.Of(ticket.CommentInput{Body: "note", Public: opt.Of(false)})},
+				func(tk ticket.Ticket) bool { return tk.Subject == "Renamed" }},
+			{"recipient and tags", ticket.Input{Recipient: opt.Of("help@acme.example"), Tags: opt.Of([]string{"b", "a"})},
+				func(tk ticket.Ticket) bool { return str(tk.Recipient) == "help@acme.example" && len(tk.Tags) == 2 }},
+			{"question, due date cleared", ticket.Input{Type: opt.Of("question"), DueAt: opt.Of("")},
+				func(tk ticket.Ticket) bool { return str(tk.Type) == "question" && tk.DueAt == nil }},
+		}
+		prev := made
+		for i, st := range steps {
+			e.Clock.Advance(time.Minute)
+			got, _, err := e.Tickets.Update(ctx, made.ID, st.in)
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			stored, err := e.Tickets.Get(ctx, made.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(stored, got); diff != "" {
+				t.Errorf("step %d (%s): answer differs from a read (-read +answer):\n%s", i, st.name, diff)
+			}
+			if !st.ok(stored) {
+				t.Errorf("step %d (%s): stored ticket lacks the change: %+v", i, st.name, stored)
+			}
+			if !stored.UpdatedAt.After(prev.UpdatedAt) {
+				t.Errorf("step %d (%s): updated_at %v not after %v", i, st.name, stored.UpdatedAt, prev.UpdatedAt)
+			}
+			prev = stored
+		}
+		// Every earlier change survived the later, narrower writes.
+		if prev.Subject != "Renamed" || str(prev.Priority) != "high" || str(prev.ExternalID) != "ext-9" ||
+			prev.AssigneeID == nil || prev.AssignedAt == nil || prev.Status != "open" || prev.Reopens != 1 {
+			t.Errorf("final ticket lost a change: %+v", prev)
+		}
+	})
+}

@@ -142,8 +142,9 @@ func (s *Service) Restore(ctx context.Context, id int64) error {
 		if err := s.inScope(ctx, a, id); err != nil {
 			return err
 		}
+		before := t
 		t.DeletedAt, t.UpdatedAt = nil, s.clock.Now()
-		return s.saveTicket(ctx, t)
+		return s.saveTicket(ctx, before, t)
 	})
 }
 

@@ -28,9 +28,10 @@ func (s *Service) MarkAsSpam(ctx context.Context, id int64) error {
 		if err := s.people.Suspend(ctx, a.AccountID, t.RequesterID); err != nil {
 			return err
 		}
+		before := t
 		now := s.clock.Now()
 		t.DeletedAt, t.UpdatedAt = &now, now
-		return s.saveTicket(ctx, t)
+		return s.saveTicket(ctx, before, t)
 	})
 }
 

@@ -109,7 +109,7 @@ func (w *Write) Apply(ctx context.Context, in Input, src RuleRef) (bool, error) 
 		return false, nil
 	}
 	stampFacts(auth.Actor{UserID: -1}, cur, &t, false, ch.comment, w.Audit.CreatedAt)
-	if err := s.saveTicket(ctx, t); err != nil {
+	if err := s.saveTicket(ctx, cur, t); err != nil {
 		return false, err
 	}
 	if err := s.writeSets(ctx, cur, t); err != nil {

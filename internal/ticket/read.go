@@ -125,9 +125,10 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		before := t
 		now := s.clock.Now()
 		t.DeletedAt, t.UpdatedAt = &now, now
-		return s.saveTicket(ctx, t)
+		return s.saveTicket(ctx, before, t)
 	})
 }
 
@@ -218,9 +219,10 @@ func (s *Service) MakePrivate(ctx context.Context, ticketID, commentID int64) er
 			AND public = TRUE`, a.AccountID, ticketID).Scan(&pub); err != nil {
 			return err
 		}
+		before := t
 		t.IsPublic = pub > 0
 		t.UpdatedAt = s.clock.Now()
-		if err := s.saveTicket(ctx, t); err != nil {
+		if err := s.saveTicket(ctx, before, t); err != nil {
 			return err
 		}
 		return s.recordEvent(ctx, a, t.ID, Event{Type: "CommentPrivacyChange", CommentID: commentID, Value: false})

@@ -364,7 +364,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 	}
 	t.UpdatedAt = s.clock.Now()
 	stampFacts(a, cur, &t, false, ch.comment, t.UpdatedAt)
-	if err := s.saveTicket(ctx, t); err != nil {
+	if err := s.saveTicket(ctx, cur, t); err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	if err := s.writeSets(ctx, cur, t); err != nil {

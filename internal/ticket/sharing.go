@@ -94,7 +94,7 @@ func (s *Service) SetFieldsQuietly(ctx context.Context, accountID, ticketID int6
 			return nil
 		}
 		t.UpdatedAt = s.clock.Now()
-		if err := s.saveTicket(ctx, t); err != nil {
+		if err := s.saveTicket(ctx, orig, t); err != nil {
 			return err
 		}
 		return s.writeSets(ctx, orig, t)
