@@ -18,6 +18,16 @@ type CompileOptions struct {
 	// CurrentUserID is who "current_user" is (the agent looking at a
 	// view); 0 or less is nobody.
 	CurrentUserID int64
+	// FewTagged, when set, reports whether few enough tickets carry any
+	// of tags that a query should start from them (the ticket_tags index)
+	// instead of testing every ticket its other conditions leave: at a
+	// million tickets a view of unsolved tickets tagged "bench" (none yet)
+	// walked 600,000 tickets, 3.2 s, where starting from the tag takes
+	// 0.1 ms; a tag on a tenth of the tickets is the other way round.
+	// Only a condition that is not negated is written that way; either way
+	// the result is the same. It needs $1 to be the account, as it is for
+	// views.
+	FewTagged func(tags []string) bool
 }
 
 // Compile turns view or automation conditions into one SQL boolean
@@ -69,6 +79,8 @@ func Compile(c Conditions, o CompileOptions, args *[]any) (string, error) {
 type compiler struct {
 	o    CompileOptions
 	args *[]any
+	// neg says the condition being compiled will be negated.
+	neg bool
 }
 
 func (c *compiler) arg(v any) string { return db.Arg(c.args, v) }
@@ -125,6 +137,7 @@ func (c *compiler) one(x Condition) (string, error) {
 		return "", fmt.Errorf("operator %q is only for triggers", x.Operator)
 	}
 	op, neg := positive(op)
+	c.neg = neg
 	p := c.positive(s, fid, op, x.Value)
 	if neg {
 		p = not(p)
@@ -180,6 +193,9 @@ func (c *compiler) positive(s *spec, fid int64, op string, v any) string {
 		ts := tags(v)
 		if len(ts) == 0 {
 			return sqlFalse
+		}
+		if !c.neg && c.o.FewTagged != nil && c.o.FewTagged(ts) {
+			return "t.id IN (SELECT g.ticket_id FROM ticket_tags g WHERE g.account_id = $1 AND " + c.in("g.tag", ts) + ")"
 		}
 		return "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.account_id = t.account_id AND g.ticket_id = t.id AND " +
 			c.in("g.tag", ts) + ")"

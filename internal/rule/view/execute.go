@@ -2,6 +2,7 @@ package view
 
 import (
 	"context"
+	"math"
 	"strconv"
 
 	"parley/internal/auth"
@@ -172,9 +173,15 @@ func (s *Service) CountMany(ctx context.Context, ids []int64) ([]View, []int64, 
 // condition compiles the view's conditions for the agent: the live
 // tickets of the account within the agent's custom role scope that match.
 // args must be empty; $1 is the account.
-func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
+func (s *Service) condition(ctx context.Context, a auth.Actor, v View, args *[]any) (string, error) {
 	*args = append(*args, a.AccountID)
-	sqlCond, err := rule.Compile(v.Conditions, rule.CompileOptions{Dialect: s.d.Dialect, Now: s.clock.Now(), CurrentUserID: a.UserID}, args)
+	o := rule.CompileOptions{Dialect: s.d.Dialect, Now: s.clock.Now(), CurrentUserID: a.UserID}
+	if s.d.Dialect == db.SQLite {
+		// PostgreSQL's planner knows how common each tag is and picks
+		// the join order itself; SQLite's knows only the average.
+		o.FewTagged = func(tags []string) bool { return s.fewTagged(ctx, a.AccountID, tags) }
+	}
+	sqlCond, err := rule.Compile(v.Conditions, o, args)
 	if err != nil {
 		if _, ok := err.(*errs.Error); ok {
 			return "", err
@@ -188,9 +195,32 @@ func (s *Service) condition(a auth.Actor, v View, args *[]any) (string, error) {
 	return w, nil
 }
 
+// fewTagged reports whether at most sqrt(100·n) tickets of an account of
+// about n carry any of tags. Starting a view from its tag looks up each
+// tagged ticket (about 12 µs apiece on SQLite at a million tickets);
+// walking the view's order and testing the tag reads about 100·n/m
+// tickets to fill a page of 100. At a million tickets the line is 10,000
+// tagged tickets: "adapter", on 5,873, took 71 ms against 309 ms. The
+// count stops past the line, so it costs at most about a millisecond.
+func (s *Service) fewTagged(ctx context.Context, accountID int64, tags []string) bool {
+	var n int64
+	if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets WHERE account_id = $1`,
+		accountID).Scan(&n); err != nil {
+		return false // the other plan gives the same tickets
+	}
+	line := int64(math.Sqrt(100 * float64(n)))
+	args := []any{accountID}
+	var m int64
+	if err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM ticket_tags WHERE account_id = $1
+		AND tag IN (`+db.Placeholders(&args, tags)+`) LIMIT `+db.Arg(&args, line+1)+`) x`, args...).Scan(&m); err != nil {
+		return false
+	}
+	return m <= line
+}
+
 func (s *Service) count(ctx context.Context, a auth.Actor, v View) (Count, error) {
 	args := []any{}
-	w, err := s.condition(a, v, &args)
+	w, err := s.condition(ctx, a, v, &args)
 	if err != nil {
 		return Count{}, err
 	}
@@ -210,7 +240,7 @@ func dir(desc bool) string {
 
 func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (Result, error) {
 	args := []any{}
-	w, err := s.condition(a, v, &args)
+	w, err := s.condition(ctx, a, v, &args)
 	if err != nil {
 		return Result{}, err
 	}

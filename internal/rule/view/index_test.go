@@ -53,7 +53,7 @@ func TestViewIndexes(t *testing.T) {
 			}
 			v := View{Conditions: rule.Conditions{All: dv.all, Any: []rule.Condition{}}, Output: dv.out}
 			args := []any{}
-			w, err := s.condition(auth.Actor{AccountID: 1, UserID: 1}, v, &args)
+			w, err := s.condition(t.Context(), auth.Actor{AccountID: 1, UserID: 1}, v, &args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,3 +98,58 @@ func TestViewIndexes(t *testing.T) {
 type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// TestRareTagStartsFromTheTag: on SQLite a view's "tags include" condition
+// starts from the tag index when few tickets carry the tag, and walks the
+// view's order otherwise (fewTagged). With a million-ticket account's
+// statistics, a view of unsolved tickets tagged "bench" walked 600,000
+// tickets (3.2 s) before this.
+func TestRareTagStartsFromTheTag(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := context.Background()
+	s := &Service{d: d, clock: fixedClock{}}
+	conn, err := d.Writer().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dbtest.MillionTicketStats(t, conn)
+	// The account has no tickets, so one tagged ticket is already many
+	// (the line is sqrt(100 n)).
+	if _, err := conn.ExecContext(ctx, `INSERT INTO ticket_tags (account_id, ticket_id, tag) VALUES (1, 1, 'vip')`); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(tag string) (string, string) {
+		v := View{Conditions: rule.Conditions{All: []rule.Condition{{Field: "status", Operator: "less_than", Value: "solved"},
+			{Field: "current_tags", Operator: "includes", Value: tag}}, Any: []rule.Condition{}}}
+		args := []any{}
+		w, err := s.condition(ctx, auth.Actor{AccountID: 1, UserID: 1}, v, &args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := "SELECT t.id FROM tickets t WHERE " + w + " ORDER BY t.updated_at DESC, t.id DESC LIMIT 30"
+		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+		defer rows.Close()
+		var p []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			p = append(p, detail)
+		}
+		return strings.Join(p, "\n"), q
+	}
+	if p, q := plan("bench"); !strings.Contains(p, "SEARCH t USING INDEX sqlite_autoindex_tickets_1 (account_id=? AND id=?)") ||
+		!strings.Contains(p, "ticket_tags_tag (account_id=? AND tag=?)") {
+		t.Errorf("rare tag: want the tagged tickets looked up by id, got:\n%s\n%s", p, q)
+	}
+	if p, q := plan("vip"); strings.Contains(p, "sqlite_autoindex_tickets_1 (account_id=? AND id=?)") ||
+		!strings.Contains(p, "EXISTS") {
+		t.Errorf("common tag: want the view's order walked and the tag tested, got:\n%s\n%s", p, q)
+	}
+}
