@@ -22,8 +22,13 @@ func person(u user.User) Person {
 
 // Person returns a live user of the account.
 func (p Users) Person(ctx context.Context, accountID, id int64) (Person, error) {
-	u, err := p.U.Lookup(ctx, accountID, id)
-	return person(u), err
+	b, err := p.U.LookupBrief(ctx, accountID, id)
+	out := Person{ID: b.ID, Name: b.Name, Role: b.Role, OrganizationID: b.OrganizationID, DefaultGroupID: b.DefaultGroupID,
+		Active: b.Active}
+	if b.Email != nil {
+		out.Email = *b.Email
+	}
+	return out, err
 }
 
 // PersonByEmail finds a live user by email.

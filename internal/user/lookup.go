@@ -188,3 +188,36 @@ func (s *Service) GroupsJSON(ctx context.Context, accountID int64, ids []int64) 
 	}
 	return out, nil
 }
+
+// Brief is what other rooms check of a user they point at (a ticket's
+// requester, submitter or assignee).
+type Brief struct {
+	ID             int64
+	Name           string
+	Email          *string
+	Role           auth.Role
+	OrganizationID *int64
+	DefaultGroupID *int64
+	Active         bool
+}
+
+// LookupBrief returns a live user's Brief in one narrow read: Lookup's
+// full row and tags were 5% of the server's CPU under ticket create,
+// inside the single SQLite writer's transaction.
+func (s *Service) LookupBrief(ctx context.Context, accountID, id int64) (Brief, error) {
+	var b Brief
+	var role string
+	var email sql.NullString
+	var org, grp sql.NullInt64
+	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT id, name, email, role, organization_id, default_group_id, active
+		FROM users WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`, accountID, id).
+		Scan(&b.ID, &b.Name, &email, &role, &org, &grp, &b.Active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Brief{}, errs.NotFoundf("Not found")
+	}
+	if err != nil {
+		return Brief{}, err
+	}
+	b.Role, b.Email, b.OrganizationID, b.DefaultGroupID = auth.Role(role), nullStr(email), nullInt(org), nullInt(grp)
+	return b, nil
+}

@@ -610,3 +610,49 @@ func TestRoleChange(t *testing.T) {
 		})
 	})
 }
+
+// TestLookupBriefAgreesWithLookup: the narrow read tickets use for a
+// requester, submitter or assignee says what the full read says, and
+// finds no deleted user and no other account's user.
+func TestLookupBriefAgreesWithLookup(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := t.Context()
+		org := e.mustOrg(t, user.OrgInput{Name: opt.Of("Initech")})
+		users := []user.User{
+			e.endUser(t, "No Email", ""),
+			mustUser(t, e.admin, e.svc, user.Input{Name: opt.Of("In Org"), Email: opt.Of("org@acme.example"),
+				OrganizationID: opt.Of(org.ID)}),
+			e.agent(t, "Agent", "agent@acme.example", auth.RoleAgent),
+		}
+		owner, err := e.svc.Lookup(ctx, e.acct, e.owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, owner)
+		for _, u := range users {
+			full, err := e.svc.Lookup(ctx, e.acct, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := e.svc.LookupBrief(ctx, e.acct, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := user.Brief{ID: full.ID, Name: full.Name, Email: full.Email, Role: full.Role,
+				OrganizationID: full.OrganizationID, DefaultGroupID: full.DefaultGroupID, Active: full.Active}
+			if diff := cmp.Diff(want, b); diff != "" {
+				t.Errorf("%s: brief differs from Lookup (-lookup +brief):\n%s", u.Name, diff)
+			}
+		}
+		if _, err := e.svc.DeleteUser(e.admin, users[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.LookupBrief(ctx, e.acct, users[0].ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("deleted user: err = %v, want NotFound", err)
+		}
+		if _, err := e.svc.LookupBrief(ctx, e.acct+1, users[1].ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another account: err = %v, want NotFound", err)
+		}
+	})
+}
