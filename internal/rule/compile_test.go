@@ -140,9 +140,10 @@ func TestCompileAgreesWithMatch(t *testing.T) {
 				o.CurrentUserID, u = 10, &Update{ActorID: 10}
 			}
 			if i%2 == 1 {
-				// Tag conditions start from the tag index (the form
-				// views use for a rare tag); the answer must not change.
-				o.FewTagged = func([]string) bool { return true }
+				// Tag and custom field conditions start from their
+				// table's index (the form views use for a rare tag or
+				// value); the answer must not change.
+				o.Few, o.AccountID = func(string, []any) bool { return true }, acct
 			}
 			got, q := selectIDs(t, d, acct, c, o)
 			var want []int64
@@ -165,5 +166,50 @@ func TestCompileAgreesWithMatch(t *testing.T) {
 			t.Errorf("only %d of %d sets select some but not all tickets", seen["(selective)"], sets)
 		}
 		t.Logf("%d condition sets over %d tickets in %v; %d field/operator pairs", sets, len(ts), time.Since(start), len(seen))
+	})
+}
+
+// TestFewFormsAgree: every tag and custom field condition a view may start
+// from its table's index (CompileOptions.Few) selects what Match accepts,
+// for each field and value the generator knows, on both engines.
+func TestFewFormsAgree(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := rand.New(rand.NewPCG(3, 5))
+		ts := genTickets(r, 300)
+		acct := seedTickets(t, d, ts)
+		var conds []Condition
+		for _, v := range genValues["current_tags"] {
+			conds = append(conds, Condition{Field: "current_tags", Operator: "includes", Value: v})
+		}
+		for fid := 101; fid <= 107; fid++ {
+			for _, op := range []string{"is", "includes"} {
+				for _, v := range genFieldCondVals {
+					conds = append(conds, Condition{Field: fmt.Sprintf("custom_fields_%d", fid), Operator: op, Value: v})
+				}
+			}
+		}
+		asked := 0
+		o := CompileOptions{Dialect: d.Dialect, Now: genNow, AccountID: acct,
+			Few: func(string, []any) bool { asked++; return true }}
+		for _, x := range conds {
+			c := Conditions{All: []Condition{x}}
+			if _, err := Compile(c, o, &[]any{acct}); err != nil {
+				continue // an operator this field does not take
+			}
+			got, q := selectIDs(t, d, acct, c, o)
+			var want []int64
+			for j := range ts {
+				if Match(c, &ts[j].t, nil, genNow) {
+					want = append(want, ts[j].t.ID)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%+v:\nSQL %v\nMatch %v\n%s", x, got, want, q)
+			}
+		}
+		if asked < len(conds)/2 {
+			t.Errorf("Few was asked %d times for %d conditions", asked, len(conds))
+		}
 	})
 }
