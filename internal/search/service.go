@@ -106,6 +106,15 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 	key := fmt.Sprintf("%d/%d/%s/%s/%t/%d/%s", a.AccountID, a.UserID, a.Permissions().TicketAccess, so.field, so.desc, depth, q.String())
 	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
 		var res results
+		if p.fastSet().sql == "" {
+			// One statement finds, counts and orders the matches: as two,
+			// a word with a filter ("printer status<solved") was looked
+			// up twice, 1.8 s to count and 1.6 s to order at a million
+			// tickets.
+			q, args := p.pageCountSQL(depth)
+			hits, total, err := s.hitsAndCount(ctx, q, args)
+			return results{hits: hits, total: total}, err
+		}
 		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
 			return results{}, fmt.Errorf("search: count: %w", err)
 		}
@@ -296,6 +305,32 @@ func (s *Service) hits(ctx context.Context, q string, args []any) ([]Hit, error)
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return out, nil
+}
+
+// hitsAndCount runs a pageCountSQL query: the hits, and the number of all
+// matches (0 when there are none).
+func (s *Service) hitsAndCount(ctx context.Context, q string, args []any) ([]Hit, int64, error) {
+	rows, err := s.d.Conn(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var out []Hit
+	var total int64
+	for rows.Next() {
+		var rank int
+		var id int64
+		if err := rows.Scan(&rank, &id, &total); err != nil {
+			return nil, 0, fmt.Errorf("search: %w", err)
+		}
+		if rank >= 0 && rank < len(kinds) {
+			out = append(out, Hit{Type: kinds[rank].rt, ID: id})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	return out, total, nil
 }
 
 // plan is a compiled search: one condition per result type that can match,
@@ -507,6 +542,18 @@ func (p plan) pageSQL(limit, offset int) (string, []any) {
 	l, o := db.Arg(&args, limit), db.Arg(&args, offset)
 	return `SELECT rt, id FROM (` + p.union(true) + `) r ORDER BY g ASC, k ` + dir + `, rt ASC, id ` + dir +
 		` LIMIT ` + l + ` OFFSET ` + o, args
+}
+
+// pageCountSQL selects p's first limit matches as pageSQL does, each row
+// with the number of all matches (count(*) OVER (), taken before LIMIT).
+func (p plan) pageCountSQL(limit int) (string, []any) {
+	args := append([]any(nil), p.args...)
+	dir := "DESC"
+	if !p.sort.desc {
+		dir = "ASC"
+	}
+	return `SELECT rt, id, count(*) OVER () FROM (` + p.union(true) + `) r ORDER BY g ASC, k ` + dir + `, rt ASC, id ` + dir +
+		` LIMIT ` + db.Arg(&args, limit), args
 }
 
 // exportSQL selects (id, created_at) of the single part of p after a

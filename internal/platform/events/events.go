@@ -3,6 +3,15 @@
 // published inside the transaction of the change and delivered only if it
 // commits: on PostgreSQL through NOTIFY (which every node LISTENs to), on
 // SQLite (one node) in process after the commit.
+//
+// On PostgreSQL the NOTIFY is not sent inside the change's transaction: a
+// transaction that notifies takes a database-wide lock at commit and holds
+// it until its commit record is on disk, so every ticket write committed
+// one after another, each waiting for its own flush (221 ticket creates a
+// second at concurrency 32 with the server and PostgreSQL both half idle).
+// Instead the topics are queued once the change commits and one sender per
+// node notifies them in batches, in a transaction that does not wait for
+// its flush.
 package events
 
 import (
@@ -24,23 +33,88 @@ type Bus struct {
 
 	mu   sync.Mutex
 	subs map[string]map[chan struct{}]struct{}
+
+	// pending are the committed topics the sender has yet to notify
+	// (PostgreSQL); wake tells it there are some.
+	pmu     sync.Mutex
+	pending map[string]struct{}
+	wake    chan struct{}
 }
 
-// New builds a bus; call Run to listen across nodes (PostgreSQL).
+// maxPending bounds the topics waiting for the sender; past it (a sender
+// that cannot reach the database) notices are dropped: they only refresh
+// pages that also poll.
+const maxPending = 10000
+
+// New builds a bus; call Run to listen and send across nodes (PostgreSQL).
 func New(d *db.DB, log *slog.Logger) *Bus {
-	return &Bus{d: d, log: log, subs: map[string]map[chan struct{}]struct{}{}}
+	return &Bus{d: d, log: log, subs: map[string]map[chan struct{}]struct{}{}, pending: map[string]struct{}{},
+		wake: make(chan struct{}, 1)}
 }
 
 // Publish announces that topic changed. Inside a transaction it is sent
 // when (and only if) the transaction commits.
 func (b *Bus) Publish(ctx context.Context, topic string) error {
 	if b.d.Dialect == db.Postgres {
-		// NOTIFY is transactional: delivered to every listener at commit.
-		_, err := b.d.Conn(ctx).ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, topic)
-		return err
+		db.AfterCommit(ctx, func() { b.queue(topic) })
+		return nil
 	}
 	db.AfterCommit(ctx, func() { b.deliver(topic) })
 	return nil
+}
+
+func (b *Bus) queue(topic string) {
+	b.pmu.Lock()
+	if len(b.pending) < maxPending {
+		b.pending[topic] = struct{}{}
+	}
+	b.pmu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default: // the sender is already due
+	}
+}
+
+// send notifies queued topics until ctx ends, all that queued while the
+// previous batch was sent in one transaction.
+func (b *Bus) send(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.wake:
+		}
+		b.pmu.Lock()
+		topics := make([]string, 0, len(b.pending))
+		for t := range b.pending {
+			topics = append(topics, t)
+		}
+		clear(b.pending)
+		b.pmu.Unlock()
+		if err := b.notify(ctx, topics); err != nil && ctx.Err() == nil {
+			b.log.Warn("events: notify failed", slog.Int("topics", len(topics)), slog.String("error", err.Error()))
+		}
+	}
+}
+
+func (b *Bus) notify(ctx context.Context, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	tx, err := b.d.Pool().Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }() // after Commit, a no-op
+	// A lost notice costs a page one refresh, not data: do not wait for
+	// the flush while holding PostgreSQL's notify lock.
+	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, t) FROM unnest($2::text[]) t`, channel, topics); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // Subscribe returns a channel that receives a value whenever topic
@@ -75,12 +149,14 @@ func (b *Bus) deliver(topic string) {
 	}
 }
 
-// Run listens for other nodes' notices until ctx ends (PostgreSQL; a
-// no-op on SQLite). A lost connection is re-opened after a pause.
+// Run sends this node's notices and listens for every node's until ctx
+// ends (PostgreSQL; a no-op on SQLite). A lost connection is re-opened
+// after a pause.
 func (b *Bus) Run(ctx context.Context) {
 	if b.d.Dialect != db.Postgres {
 		return
 	}
+	go b.send(ctx)
 	for ctx.Err() == nil {
 		if err := b.listen(ctx); err != nil && ctx.Err() == nil {
 			b.log.Warn("events: listening failed; retrying", slog.String("error", err.Error()))
