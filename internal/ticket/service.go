@@ -176,7 +176,8 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 		t.IsPublic = ch.comment.Public
 	}
 	stampFacts(a, ch.before, &t, true, ch.comment, now)
-	if err := s.insertTicket(ctx, t); err != nil {
+	row, err := s.insertTicket(ctx, t)
+	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
 	if err := s.writeSets(ctx, Ticket{}, t); err != nil {
@@ -187,7 +188,7 @@ func (s *Service) createWith(ctx context.Context, a auth.Actor, in Input, o writ
 	if err != nil {
 		return Ticket{}, Audit{}, err
 	}
-	out, err := s.created(ctx, t)
+	out, err := s.created(ctx, row, t)
 	if err != nil || !o.hooks {
 		return out, au, err
 	}
@@ -381,7 +382,7 @@ func (s *Service) updateWith(ctx context.Context, a auth.Actor, id int64, in Inp
 		}
 		au.Events = append(au.Events, evs...)
 	}
-	out, err := s.created(ctx, t)
+	out, err := s.readBack(ctx, t)
 	if err != nil || !o.hooks {
 		return out, au, err
 	}

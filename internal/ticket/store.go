@@ -241,16 +241,23 @@ func (s *Service) ticket(ctx context.Context, accountID, id int64, forUpdate boo
 	return ts[0], nil
 }
 
-// created reads back a ticket its transaction has just inserted. Its tags,
-// field values, CCs and followers are the ones just written (t's) and
-// nothing can refer to it yet (incidents, follow-ups), so only its row is
-// read: five statements fewer inside the writer's transaction than ticket.
-func (s *Service) created(ctx context.Context, t Ticket) (Ticket, error) {
-	out, err := scanTicket(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets t
+// readBack reads back the row of a ticket its transaction has just
+// written, and completes it as created does.
+func (s *Service) readBack(ctx context.Context, t Ticket) (Ticket, error) {
+	row, err := scanTicket(s.d.Conn(ctx).QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets t
 		WHERE t.account_id = $1 AND t.id = $2`, t.AccountID, t.ID))
 	if err != nil {
 		return Ticket{}, err
 	}
+	return s.created(ctx, row, t)
+}
+
+// created completes out, the row of a ticket its transaction has just
+// written (as insertTicket returned it), with t's tags, field values, CCs
+// and followers, the ones just written. Nothing can refer to a new ticket
+// yet (incidents, follow-ups), so nothing else is read: five statements
+// fewer inside the writer's transaction than ticket.
+func (s *Service) created(ctx context.Context, out, t Ticket) (Ticket, error) {
 	out.Tags = append([]string{}, t.Tags...)
 	// Values as the database returns them (JSON numbers as float64).
 	vals, err := storedValues(t.Fields)
@@ -283,22 +290,24 @@ func (s *Service) nextID(ctx context.Context, accountID int64) (int64, error) {
 		ON CONFLICT (account_id, name) DO UPDATE SET value = account_counters.value + 1 RETURNING value`, accountID)
 }
 
-func (s *Service) insertTicket(ctx context.Context, t Ticket) error {
-	_, err := s.d.Conn(ctx).ExecContext(ctx, `INSERT INTO tickets (account_id, id, external_id, via_channel, via_source, type,
+// insertTicket stores a new ticket and returns its row as stored (the
+// read-back a create answers with, without a statement of its own).
+func (s *Service) insertTicket(ctx context.Context, t Ticket) (Ticket, error) {
+	out, err := scanTicket(s.d.Conn(ctx).QueryRowContext(ctx, `INSERT INTO tickets (account_id, id, external_id, via_channel, via_source, type,
 		subject, raw_subject, description, priority, status, custom_status_id, recipient, requester_id, submitter_id,
 		assignee_id, organization_id, group_id, forum_topic_id, problem_id, is_public, due_at, brand_id, ticket_form_id,
 		followup_source_id, satisfaction_score, created_at, updated_at, solved_at, deleted_at,
 		status_updated_at, assigned_at, initially_assigned_at, requester_updated_at, assignee_updated_at, reopens, replies,
 		shared_from_agreement_id)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,NULL,
-		$30,$31,$32,$33,$34,$35,$36,$37)`,
+		$30,$31,$32,$33,$34,$35,$36,$37) RETURNING `+strings.ReplaceAll(ticketCols, "t.", ""),
 		t.AccountID, t.ID, t.ExternalID, t.Via.Channel, string(t.Via.Source), t.Type, t.Subject, t.RawSubject, t.Description,
 		t.Priority, t.Status, t.CustomStatusID, t.Recipient, t.RequesterID, t.SubmitterID, t.AssigneeID, t.OrganizationID,
 		t.GroupID, t.ForumTopicID, t.ProblemID, t.IsPublic, db.NullTime(t.DueAt), t.BrandID, t.TicketFormID,
 		t.FollowupSourceID, t.Satisfaction, t.CreatedAt, t.UpdatedAt, db.NullTime(t.SolvedAt),
 		t.StatusUpdatedAt, db.NullTime(t.AssignedAt), db.NullTime(t.InitiallyAssignedAt), db.NullTime(t.RequesterUpdatedAt),
-		db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies, t.SharedFromID)
-	return db.Classify(err)
+		db.NullTime(t.AssigneeUpdatedAt), t.Reopens, t.Replies, t.SharedFromID))
+	return out, db.Classify(err)
 }
 
 // saveTicket writes the columns of t that differ from before (the ticket
