@@ -599,6 +599,15 @@ func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only Resul
 		if !ok {
 			continue // topic: Parley has no help-center topics to search
 		}
+		if s.d.Dialect == db.Postgres {
+			// A dry run counts the part's id sets: with two or more (and
+			// few terms, so few sets to plan) they are written as joins
+			// (see compiler.in).
+			probe := *c
+			probe.args, probe.sets = append([]any(nil), c.args...), 0
+			_, _, _ = probe.whereSet(k, q.Terms)
+			c.joins = probe.sets >= 2 && len(q.Terms) <= 4
+		}
 		w, set, err := c.whereSet(k, q.Terms)
 		if err != nil {
 			if firstErr == nil {
