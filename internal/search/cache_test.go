@@ -2,12 +2,14 @@ package search_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"parley/internal/auth"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db/dbtest"
+	"parley/internal/platform/errs"
 	"parley/internal/search"
 )
 
@@ -122,6 +124,37 @@ func TestShallowAndDeepPages(t *testing.T) {
 				}
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("per_page %d: pages list %v, want %v", per, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestSearchTimeLimit: a search that runs out of its time is stopped and
+// answered with an error that says so (422, the Zendesk error shape), not
+// left running in the database; so is a count.
+func TestSearchTimeLimit(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+			s := startServer(t, d, clk)
+			tn := s.Default
+			call(t, s, tn, "POST", "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+				"subject": "toner low", "comment": map[string]any{"body": "the toner ran out"}}})
+			svc := service(s)
+			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+			if _, n, err := svc.Search(owner, search.Request{Query: "toner status<solved", Page: 1, PerPage: 10}); err != nil || n != 1 {
+				t.Fatalf("with time: %d, %v", n, err)
+			}
+			search.SetTimeLimit(svc, time.Nanosecond)
+			for _, q := range []string{"toner status<solved", "toner"} {
+				_, _, err := svc.Search(owner, search.Request{Query: q, Page: 1, PerPage: 10})
+				if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "took longer than") {
+					t.Errorf("search %q out of time: err = %v, want Invalid saying it took too long", q, err)
+				}
+				if _, err := svc.Count(owner, q+" type:ticket"); !errs.Is(err, errs.Invalid) {
+					t.Errorf("count %q out of time: err = %v, want Invalid", q, err)
 				}
 			}
 		})

@@ -7,6 +7,9 @@ import (
 	"parley/internal/auth"
 )
 
+// SetTimeLimit changes how long one search may run (see bounded).
+func SetTimeLimit(s *Service, d time.Duration) { s.limit = d }
+
 // KeepEveryResult lets a test keep every search's results, however few and
 // quick, so the cache's behaviour shows on a small account.
 func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,11 +30,28 @@ type Service struct {
 	tickets *ticket.Service
 	users   *user.Service
 	results *memo.Cache[results]
+	// limit bounds one search's database work (see bounded).
+	limit time.Duration
 }
 
 // NewService builds the search service.
 func NewService(d *db.DB, c clock.Clock, tickets *ticket.Service, users *user.Service) *Service {
-	return &Service{d: d, clock: c, tickets: tickets, users: users, results: newResults(c.Now)}
+	return &Service{d: d, clock: c, tickets: tickets, users: users, results: newResults(c.Now), limit: 30 * time.Second}
+}
+
+// bounded gives a search's database work at most s.limit, and turns
+// running out of it into an error that says so. Without it a search whose
+// plan went wrong held a PostgreSQL core for as long as the client waited
+// (16 minutes, at a million tickets, before compiler.in was fixed).
+func (s *Service) bounded(ctx context.Context, fn func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.limit)
+	defer cancel()
+	err := fn(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errs.Ef(errs.Invalid, "The search took longer than %s and was stopped; narrow it with more words or filters.",
+			s.limit).WithCode("invalid")
+	}
+	return err
 }
 
 // Limits of the search API.
@@ -104,7 +122,22 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 		depth = shallowDepth
 	}
 	key := fmt.Sprintf("%d/%d/%s/%s/%t/%d/%s", a.AccountID, a.UserID, a.Permissions().TicketAccess, so.field, so.desc, depth, q.String())
-	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
+	var res results
+	err = s.bounded(ctx, func(ctx context.Context) (err error) {
+		res, _, err = s.results.Get(ctx, key, s.searchLoader(a, p, depth))
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	from := min((r.Page-1)*r.PerPage, len(res.hits))
+	to := min(from+r.PerPage, len(res.hits))
+	return res.hits[from:to], res.total, nil
+}
+
+// searchLoader finds one search's hits, as deep as depth, and its count.
+func (s *Service) searchLoader(a auth.Actor, p plan, depth int) func(ctx context.Context) (results, error) {
+	return func(ctx context.Context) (results, error) {
 		var res results
 		if p.fastSet().sql == "" {
 			// One statement finds, counts and orders the matches: as two,
@@ -130,15 +163,10 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 				q2, args, _ = p.seekSQL(depth, 0)
 			}
 		}
+		var err error
 		res.hits, err = s.hits(ctx, q2, args)
 		return res, err
-	})
-	if err != nil {
-		return nil, 0, err
 	}
-	from := min((r.Page-1)*r.PerPage, len(res.hits))
-	to := min(from+r.PerPage, len(res.hits))
-	return res.hits[from:to], res.total, nil
 }
 
 // shallowDepth is how deep the hits of a search for one of its first
@@ -180,12 +208,16 @@ func (s *Service) Count(ctx context.Context, query string) (int64, error) {
 		return 0, err
 	}
 	key := fmt.Sprintf("count/%d/%d/%s/%s", a.AccountID, a.UserID, a.Permissions().TicketAccess, q.String())
-	res, _, err := s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
-		var res results
-		if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
-			return results{}, fmt.Errorf("search: count: %w", err)
-		}
-		return res, nil
+	var res results
+	err = s.bounded(ctx, func(ctx context.Context) (err error) {
+		res, _, err = s.results.Get(ctx, key, func(ctx context.Context) (results, error) {
+			var res results
+			if err := s.d.Conn(ctx).QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&res.total); err != nil {
+				return results{}, fmt.Errorf("search: count: %w", err)
+			}
+			return res, nil
+		})
+		return err
 	})
 	return res.total, err
 }
