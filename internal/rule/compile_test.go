@@ -120,6 +120,17 @@ func selectIDs(t testing.TB, d *db.DB, acct int64, c Conditions, o CompileOption
 	return ids, q
 }
 
+// matchIDs are the ids of the tickets of ts that Match accepts, in order.
+func matchIDs(ts []genTicket, c Conditions, u *Update) []int64 {
+	var out []int64
+	for j := range ts {
+		if Match(c, &ts[j].t, u, genNow) {
+			out = append(out, ts[j].t.ID)
+		}
+	}
+	return out
+}
+
 // TestCompileAgreesWithMatch is the proof that SQL and memory agree: for
 // many generated condition sets, the tickets the compiled SQL selects are
 // exactly those Match accepts, on both engines.
@@ -146,12 +157,7 @@ func TestCompileAgreesWithMatch(t *testing.T) {
 				o.Few, o.AccountID = func(string, []any) bool { return true }, acct
 			}
 			got, q := selectIDs(t, d, acct, c, o)
-			var want []int64
-			for j := range ts {
-				if Match(c, &ts[j].t, u, genNow) {
-					want = append(want, ts[j].t.ID)
-				}
-			}
+			want := matchIDs(ts, c, u)
 			if !slices.Equal(got, want) {
 				t.Fatalf("set %d %+v:\nSQL %v\nMatch %v\n%s", i, c, got, want, q)
 			}
@@ -198,12 +204,7 @@ func TestFewFormsAgree(t *testing.T) {
 				continue // an operator this field does not take
 			}
 			got, q := selectIDs(t, d, acct, c, o)
-			var want []int64
-			for j := range ts {
-				if Match(c, &ts[j].t, nil, genNow) {
-					want = append(want, ts[j].t.ID)
-				}
-			}
+			want := matchIDs(ts, c, nil)
 			if !slices.Equal(got, want) {
 				t.Errorf("%+v:\nSQL %v\nMatch %v\n%s", x, got, want, q)
 			}
