@@ -3,6 +3,7 @@ package view
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
 
 	"parley/internal/auth"
@@ -237,6 +238,13 @@ func (s *Service) count(ctx context.Context, a auth.Actor, v View) (Count, error
 	if err != nil {
 		return Count{}, err
 	}
+	return s.countWhere(ctx, a, v, w, args)
+}
+
+// countWhere counts the view's tickets given its compiled condition, so
+// that execute compiles it (and probes rare tags and values) once.
+func (s *Service) countWhere(ctx context.Context, a auth.Actor, v View, w string, args []any) (Count, error) {
+	args = slices.Clip(args) // the caller appends to its own copy
 	return s.cachedCount(ctx, a, v, func(ctx context.Context) (int64, error) {
 		var n int64
 		err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT count(*) FROM tickets t WHERE `+w, args...).Scan(&n)
@@ -260,7 +268,7 @@ func (s *Service) execute(ctx context.Context, a auth.Actor, v View, run Run) (R
 	var res Result
 	p := run.Page
 	if !p.Keyset {
-		n, err := s.count(ctx, a, v)
+		n, err := s.countWhere(ctx, a, v, w, args)
 		if err != nil {
 			return Result{}, err
 		}
