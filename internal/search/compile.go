@@ -66,6 +66,26 @@ type compiler struct {
 	joins bool
 	// sets counts the id sets written (in, notIn).
 	sets int
+	// only, when set, narrows the ticket-id sets of text and tags to the
+	// tickets numbered lo..hi, by the index each set is read from: the
+	// ticket index catches a cached set up with the tickets that changed
+	// (see ticketIndex) without reading the whole set again.
+	only *idRange
+	// bag lets a ticket-id set name a ticket more than once (UNION ALL):
+	// the ticket index sets a bit per id and needs no sort to drop
+	// repeats.
+	bag bool
+}
+
+// idRange is the ticket numbers lo..hi, both included.
+type idRange struct{ lo, hi int64 }
+
+// within is " AND col BETWEEN lo AND hi" for c.only, else "".
+func (c *compiler) within(col string) string {
+	if c.only == nil {
+		return ""
+	}
+	return " AND " + col + " BETWEEN " + c.arg(c.only.lo) + " AND " + c.arg(c.only.hi)
 }
 
 func newCompiler(d db.Dialect, account, me int64, now time.Time) *compiler {
@@ -268,7 +288,11 @@ func (c *compiler) ticketText(q textQuery) textSet {
 	if c.dialect == db.Postgres && q.oneWord() {
 		return c.docTickets(q)
 	}
-	return textSet{sql: c.matchIDs(ticketDoc, "", q) + " UNION " + c.commentTickets(q)}
+	union := " UNION "
+	if c.bag {
+		union = " UNION ALL "
+	}
+	return textSet{sql: c.matchIDs(ticketDoc, "", q) + union + c.commentTickets(q)}
 }
 
 // commentTickets selects the tickets with a comment matching q. On SQLite
@@ -276,13 +300,18 @@ func (c *compiler) ticketText(q textQuery) textSet {
 // lookup in ticket_comments per matching comment.
 func (c *compiler) commentTickets(q textQuery) string {
 	if c.dialect == db.Postgres {
-		return "SELECT cm.ticket_id FROM ticket_comments cm WHERE cm.account_id = $1 AND " + c.matchCond(commentDoc, "cm", "", q)
+		return "SELECT cm.ticket_id FROM ticket_comments cm WHERE cm.account_id = $1" + c.within("cm.ticket_id") + " AND " +
+			c.matchCond(commentDoc, "cm", "", q)
 	}
 	m := c.arg(q.fts5(""))
 	base := c.arg(c.account * commentKeySpan)
+	from, to := base, base+" + "+strconv.FormatInt(commentKeySpan, 10)
+	if c.only != nil {
+		from = c.arg(c.account*commentKeySpan + c.only.lo*commentTicketSpan)
+		to = c.arg(c.account*commentKeySpan + (c.only.hi+1)*commentTicketSpan)
+	}
 	return "SELECT (rowid - " + base + ") / " + strconv.Itoa(commentTicketSpan) + " FROM " + commentDoc.fts +
-		" WHERE " + commentDoc.fts + " MATCH " + m + " AND rowid >= " + base + " AND rowid < " + base + " + " +
-		strconv.FormatInt(commentKeySpan, 10)
+		" WHERE " + commentDoc.fts + " MATCH " + m + " AND rowid >= " + from + " AND rowid < " + to
 }
 
 // valueText is a property value read as text: none and me are plain words

@@ -71,7 +71,7 @@ func (c *compiler) ticketProp(p Property) (string, error) {
 		set, ok := c.userSet(v)
 		return c.in("t.id", sub+" AND "+c.inSet("ca.author_id", set, ok)), nil
 	case "tags":
-		return c.tags(p, "t.id", "SELECT tg.ticket_id FROM ticket_tags tg WHERE tg.account_id = $1", "tg.tag")
+		return c.tags(p, "t.id", "SELECT tg.ticket_id FROM ticket_tags tg WHERE tg.account_id = $1"+c.within("tg.ticket_id"), "tg.tag")
 	case "subject", "description":
 		return c.partText(p, ticketDoc, "t", p.Key)
 	case "comment":

@@ -10,6 +10,35 @@ import (
 // SetTimeLimit changes how long one search may run (see bounded).
 func SetTimeLimit(s *Service, d time.Duration) { s.limit = d }
 
+// IndexEvery makes s answer every search its ticket index takes from the
+// index, however few tickets the account has, reading the account's
+// changes before every search.
+func IndexEvery(s *Service) { s.index.minTickets, s.index.every = 0, 0 }
+
+// IndexPageBy makes every page of s's ticket index a walk in sort order in
+// chunks of a few rows ("walk") or a lookup of the matches ("lookup").
+func IndexPageBy(s *Service, way string) { s.index.pageBy = way }
+
+// NoIndex makes s answer every search with SQL.
+func NoIndex(s *Service) { s.index = nil }
+
+// IndexReads is how many sets s's ticket index has read whole, and how many
+// runs of changed tickets it has read to catch sets up.
+func IndexReads(s *Service) (full, part int64) {
+	return s.index.fullReads.Load(), s.index.partReads.Load()
+}
+
+// Indexed reports whether the ticket index answers query for the actor of
+// ctx.
+func Indexed(ctx context.Context, s *Service, query string) (bool, error) {
+	q, err := Parse(query)
+	if err != nil {
+		return false, err
+	}
+	_, _, ok, err := s.index.match(ctx, auth.ActorFrom(ctx), q)
+	return ok, err
+}
+
 // KeepEveryResult lets a test keep every search's results, however few and
 // quick, so the cache's behaviour shows on a small account.
 func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }

@@ -91,14 +91,22 @@ func (c *compiler) match(d doc, alias, part string, q textQuery) string {
 // the index hits and combine sets (ticket text UNION comments).
 func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
 	if c.dialect == db.Postgres {
-		return "SELECT ft.id FROM " + d.table + " ft WHERE ft.account_id = $1 AND " + c.matchCond(d, "ft", part, q)
+		only := ""
+		if d.keyed {
+			only = c.within("ft.id")
+		}
+		return "SELECT ft.id FROM " + d.table + " ft WHERE ft.account_id = $1" + only + " AND " + c.matchCond(d, "ft", part, q)
 	}
 	col, _ := c.partOf(d, part, q)
 	m := c.arg(q.fts5(col))
 	if d.keyed {
 		base := c.arg(c.account * ticketKeySpan)
+		from, to := base, base+" + 4294967296"
+		if c.only != nil {
+			from, to = c.arg(c.account*ticketKeySpan+c.only.lo), c.arg(c.account*ticketKeySpan+c.only.hi+1)
+		}
 		return "SELECT rowid - " + base + " AS id FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m +
-			" AND rowid >= " + base + " AND rowid < " + base + " + 4294967296"
+			" AND rowid >= " + from + " AND rowid < " + to
 	}
 	return "SELECT rowid FROM " + d.fts + " WHERE " + d.fts + " MATCH " + m
 }
@@ -117,7 +125,7 @@ func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
 func (c *compiler) docTickets(q textQuery) textSet {
 	m := "to_tsquery('simple', " + c.arg(q.tsquery("")) + ")"
 	return textSet{
-		sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1 AND sd.doc @@ " + m +
+		sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1" + c.within("sd.ticket_id") + " AND sd.doc @@ " + m +
 			" AND (sd.part = 0 OR NOT EXISTS (SELECT 1 FROM ticket_search_docs se WHERE se.account_id = $1" +
 			" AND se.ticket_id = sd.ticket_id AND se.part < sd.part AND se.doc @@ " + m + "))",
 		probe: "(SELECT TRUE FROM ticket_search_docs sp WHERE sp.account_id = $1 AND sp.ticket_id = t.id AND sp.doc @@ " +

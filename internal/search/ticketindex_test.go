@@ -1,0 +1,180 @@
+package search_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"parley/internal/auth"
+	"parley/internal/platform/clock"
+	"parley/internal/platform/db/dbtest"
+	"parley/internal/search"
+)
+
+// indexQueries are searches the ticket index takes (every term text,
+// status, priority, ticket type or tags; type:ticket; sorted by update or
+// creation), and a few it leaves to SQL.
+var indexQueries = []struct {
+	q       string
+	indexed bool
+}{
+	{"type:ticket printer", true},
+	{"type:ticket printer status<solved", true},
+	{"type:ticket -printer", true},
+	{"type:ticket print*", true},
+	{"type:ticket topo", true},
+	{"type:ticket café", true},
+	{`type:ticket "printer on fire"`, true},
+	{`type:ticket -"paper jam"`, true},
+	{"type:ticket status:open tags:hardware", true},
+	{"type:ticket tags:billing -status:solved", true},
+	{"type:ticket -tags:hardware status>=pending", true},
+	{"type:ticket priority>=high", true},
+	{"type:ticket -priority:high", true},
+	{"type:ticket priority:none", true},
+	{"type:ticket ticket_type:incident printer", true},
+	{"type:ticket status<new", true},
+	{"type:ticket status:open", true},
+	{"type:ticket wifi order_by:created_at sort:asc", true},
+	{"type:ticket status<closed order_by:updated_at sort:asc", true},
+	{"type:ticket --- status:open", true},
+	{"type:ticket printer order_by:priority", true}, // the set, not the page
+	{"printer", false},
+	{"type:ticket 21", false},
+	{"type:ticket requester:dave printer", false},
+	{"type:ticket tags:none", false},
+}
+
+// TestIndexAgreesWithSQL: the ticket index finds, counts and orders what
+// SQL does, on the fixture and after every kind of change it must follow
+// (status, tags, text in a new comment and a new subject, a new ticket, a
+// deletion, and a write whose updated_at is older than the newest one
+// seen), catching its sets up over the changed tickets alone.
+func TestIndexAgreesWithSQL(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(t0)
+			s := startServer(t, d, clk)
+			f := buildFixture(t, s, clk)
+			tn := s.Default
+			plain, indexed := service(s), service(s)
+			search.NoIndex(plain)
+			search.IndexEvery(indexed)
+			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+
+			compare := func(stage string) {
+				t.Helper()
+				for _, c := range indexQueries {
+					ok, err := search.Indexed(owner, indexed, c.q)
+					if err != nil || ok != c.indexed {
+						t.Errorf("%s: %q indexed = %t %v, want %t", stage, c.q, ok, err, c.indexed)
+					}
+					for _, way := range []string{"walk", "lookup"} {
+						search.IndexPageBy(indexed, way)
+						for _, r := range []search.Request{{Page: 1, PerPage: 100}, {Page: 1, PerPage: 3}, {Page: 2, PerPage: 4}} {
+							r.Query = c.q
+							want, wantN, err1 := plain.Search(owner, r)
+							got, gotN, err2 := indexed.Search(owner, r)
+							if err1 != nil || err2 != nil {
+								t.Fatalf("%s: %q: %v / %v", stage, c.q, err1, err2)
+							}
+							if fmt.Sprint(got) != fmt.Sprint(want) || gotN != wantN {
+								t.Errorf("%s: %q by %s, page %d of %d:\n index %v (%d)\n   sql %v (%d)", stage, c.q, way,
+									r.Page, r.PerPage, got, gotN, want, wantN)
+							}
+						}
+					}
+					wantN, err1 := plain.Count(owner, c.q)
+					gotN, err2 := indexed.Count(owner, c.q)
+					if err1 != nil || err2 != nil || gotN != wantN {
+						t.Errorf("%s: count %q = %d %v, want %d %v", stage, c.q, gotN, err2, wantN, err1)
+					}
+				}
+			}
+			compare("fixture")
+			full, part := search.IndexReads(indexed)
+			if full == 0 || part != 0 {
+				t.Fatalf("after the first searches: %d whole reads, %d runs; want some and none", full, part)
+			}
+
+			put := func(id int64, ticket map[string]any) {
+				t.Helper()
+				call(t, s, tn, http.MethodPut, fmt.Sprintf("/api/v2/tickets/%d.json", id), map[string]any{"ticket": ticket})
+			}
+			clk.Set(f.now.Add(time.Second))
+			put(5, map[string]any{"status": "open"})
+			clk.Advance(10 * time.Second)
+			put(2, map[string]any{"tags": []string{"slow"}})
+			clk.Advance(10 * time.Second)
+			put(13, map[string]any{"comment": map[string]any{"body": "The printer by the desk is jammed", "public": false}})
+			clk.Advance(10 * time.Second)
+			put(1, map[string]any{"subject": "Fire in the office"})
+			clk.Advance(10 * time.Second)
+			put(22, map[string]any{"priority": "low", "type": "question"})
+			clk.Advance(10 * time.Second)
+			call(t, s, tn, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+				"subject": "Printer offline", "comment": map[string]any{"body": "No paper jam, just offline"}, "tags": []string{"hardware"}}})
+			clk.Advance(10 * time.Second)
+			call(t, s, tn, http.MethodDelete, "/api/v2/tickets/16.json", nil)
+			compare("after changes")
+			full2, part2 := search.IndexReads(indexed)
+			if full2 != full || part2 == 0 {
+				t.Errorf("after changes: %d whole reads (was %d), %d runs; want the sets caught up, not read again", full2, full, part2)
+			}
+
+			// A write stamped 2 s before the newest one seen (its
+			// transaction began first, or its node's clock is behind).
+			clk.Advance(-2 * time.Second)
+			put(26, map[string]any{"status": "open", "comment": map[string]any{"body": "printer keyboard combo", "public": true}})
+			compare("after an older write")
+		})
+	}
+}
+
+// TestIndexKeepsAccountsApart: a set is read and caught up within its own
+// account; another account's printer tickets never count.
+func TestIndexKeepsAccountsApart(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(t0)
+			s := startServer(t, d, clk)
+			other := s.NewTenant(t, "other")
+			svc := service(s)
+			search.IndexEvery(svc)
+			for i := range 3 {
+				clk.Advance(time.Minute)
+				call(t, s, s.Default, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+					"subject": fmt.Sprintf("printer %d", i), "comment": map[string]any{"body": "printer"}}})
+			}
+			for i := range 5 {
+				clk.Advance(time.Minute)
+				call(t, s, other, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+					"subject": fmt.Sprintf("printer %d", i), "comment": map[string]any{"body": "printer"}}})
+			}
+			owner := asUser(s, s.Default.OwnerID, auth.RoleAdmin)
+			count := func() int64 {
+				t.Helper()
+				if ok, err := search.Indexed(owner, svc, "type:ticket printer"); !ok || err != nil {
+					t.Fatalf("not indexed: %v", err)
+				}
+				_, n, err := svc.Search(owner, search.Request{Query: "type:ticket printer", Page: 1, PerPage: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := count(); n != 3 {
+				t.Errorf("count = %d, want 3", n)
+			}
+			clk.Advance(time.Minute)
+			call(t, s, other, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+				"subject": "printer again", "comment": map[string]any{"body": "printer"}}})
+			if n := count(); n != 3 {
+				t.Errorf("after the other account's write: count = %d, want 3", n)
+			}
+		})
+	}
+}
