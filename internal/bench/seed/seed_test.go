@@ -2,6 +2,8 @@ package seed
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -214,4 +216,31 @@ func TestGenDeterministic(t *testing.T) {
 	if v := len(tagVocabulary()); v < 150 || v > 200 {
 		t.Errorf("tag vocabulary: %d", v)
 	}
+}
+
+// TestAnalyzeAsTablesDouble: statistics are refreshed before steps 1, 2,
+// 4, 8, … of a load, and the real hook runs on both engines (a no-op on
+// SQLite).
+func TestAnalyzeAsTablesDouble(t *testing.T) {
+	var at []int
+	var d Deps
+	for n := range 20 {
+		calls := 0
+		d.Analyze = func(context.Context, ...string) error { calls++; return nil }
+		if err := analyzeAt(t.Context(), d, n, "users", "organizations"); err != nil {
+			t.Fatal(err)
+		}
+		if calls > 0 {
+			at = append(at, n)
+		}
+	}
+	if fmt.Sprint(at) != "[1 2 4 8 16]" {
+		t.Errorf("analyzed before steps %v, want [1 2 4 8 16]", at)
+	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		if err := NewDeps(e.tickets, e.users, d).Analyze(t.Context(), "users", "tickets", "ticket_search_docs"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
