@@ -178,3 +178,53 @@ func TestIndexKeepsAccountsApart(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexRereadsOldSets: a change the feed cannot see (here a status set
+// in plain SQL, updated_at untouched) stays unseen until the set is ten
+// minutes old; the next search then reads it whole in the background.
+func TestIndexRereadsOldSets(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(t0)
+			s := startServer(t, d, clk)
+			svc := service(s)
+			search.IndexEvery(svc)
+			var ids []int64
+			for i := range 4 {
+				clk.Advance(time.Minute)
+				ids = append(ids, idOf(call(t, s, s.Default, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
+					"subject": fmt.Sprintf("modem %d", i), "status": "open", "comment": map[string]any{"body": "modem"}}}), "ticket"))
+			}
+			owner := asUser(s, s.Default.OwnerID, auth.RoleAdmin)
+			count := func() int64 {
+				t.Helper()
+				n, err := svc.Count(owner, "type:ticket modem status:open")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := count(); n != 4 {
+				t.Fatalf("count = %d, want 4", n)
+			}
+			if _, err := s.App.DB.Writer().ExecContext(t.Context(), `UPDATE tickets SET status = 'pending' WHERE account_id = $1 AND id = $2`,
+				s.Default.AccountID, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(); n != 4 {
+				t.Fatalf("count = %d straight after a change the feed cannot see; want 4 (this test needs the miss)", n)
+			}
+			full, _ := search.IndexReads(svc)
+			clk.Advance(11 * time.Minute)
+			deadline := time.Now().Add(10 * time.Second)
+			for count() != 3 {
+				if time.Now().After(deadline) {
+					f2, _ := search.IndexReads(svc)
+					t.Fatalf("the old sets were not read again (whole reads %d → %d)", full, f2)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}

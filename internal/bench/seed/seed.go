@@ -83,12 +83,12 @@ func NewDeps(t *ticket.Service, u *user.Service, d *db.DB) Deps {
 			}
 			return nil
 		},
-		// PostgreSQL plans a prepared statement once for all parameters
-		// after five runs; planned while users was nearly empty, the
-		// lookup of a user by account and id chose an index on account
-		// alone and read every user of the account: user creates slowed
-		// from 380/s to 67/s by the 28,000th (autovacuum, which would
-		// analyze the table as it grew, is off on the benchmark machine).
+		// Without statistics PostgreSQL's plans for a growing table go
+		// stale: user creates slowed from 380/s to 67/s by the 28,000th,
+		// PostgreSQL busy in the lookup of a user by account and id (a
+		// prepared statement's generic plan, made while users was nearly
+		// empty, is the likely cause). Autovacuum, which would analyze the
+		// tables as they grow, is off on the benchmark machine.
 		Analyze: func(ctx context.Context, tables ...string) error {
 			if d.Dialect != db.Postgres {
 				return nil
