@@ -127,13 +127,13 @@ type termSet struct {
 	ready bool
 	// rereading is set while a background read of the whole set runs.
 	rereading bool
-	seq   uint64
-	built time.Time
-	used  time.Time
+	seq       uint64
+	built     time.Time
+	used      time.Time
 	// full reads the whole set, less what less reads (when set); part
 	// reads it over lo..hi.
 	full, less func() (string, []any)
-	part func(r idRange) (string, []any)
+	part       func(r idRange) (string, []any)
 }
 
 // account returns the index of an account, creating it on first use, and
