@@ -40,7 +40,8 @@ import (
 // changed in plain SQL) can cost.
 //
 // Only terms that depend on the ticket alone can be kept this way: text,
-// status, priority, ticket type and tags. A query with any other term,
+// status, priority, ticket type, tags, people, groups and organizations by
+// id (or me, or none) and absolute dates (see ticketOnly). A query with any other term,
 // another sort, another result type or an agent who sees only some
 // tickets goes to SQL, as does every account below minTickets, where SQL
 // answers in milliseconds and a cache would only add staleness to reason
@@ -185,13 +186,7 @@ func (x *ticketIndex) terms(a auth.Actor, q Query, now time.Time) ([]indexTerm, 
 			neg, t.Negated = t.Negated, false
 			pos = t
 		case Property:
-			switch t.Key {
-			case "status", "priority", "ticket_type":
-			case "tags":
-				if t.Value.Kind != ValueWord || t.Op != OpEq {
-					return nil, false
-				}
-			default:
+			if !ticketOnly(t) {
 				return nil, false
 			}
 			neg, t.Negated = t.Negated, false
@@ -244,6 +239,30 @@ func (x *ticketIndex) terms(a auth.Actor, q Query, now time.Time) ([]indexTerm, 
 		})
 	}
 	return out, true
+}
+
+// ticketOnly reports whether p's tickets depend on nothing but the
+// tickets' own rows, tags and text (which every write stamps with
+// updated_at), so that the index can keep its set. People, groups and
+// organizations named by name or email are not: a rename changes the set
+// without touching a ticket. Nor are relative dates, which move with the
+// clock.
+func ticketOnly(p Property) bool {
+	v := p.Value
+	_, isID := parseID(v)
+	switch p.Key {
+	case "status", "priority", "ticket_type":
+		return true
+	case "tags":
+		return v.Kind == ValueWord && p.Op == OpEq
+	case "assignee", "requester", "submitter":
+		return v.Kind == ValueMe || v.Kind == ValueNone || isID
+	case "group", "organization":
+		return v.Kind == ValueNone || isID
+	case "created", "updated", "solved", "due_date":
+		return v.Kind == ValueNone || (v.Kind == ValueDate && v.Date.Kind != DateRelative)
+	}
+	return false
 }
 
 // search answers q from the index when it can (ok), as deep as depth.

@@ -3,6 +3,7 @@ package search_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ var indexQueries = []struct {
 	{"type:ticket café", true},
 	{`type:ticket "printer on fire"`, true},
 	{`type:ticket -"paper jam"`, true},
+	{"type:ticket paper", true},
 	{"type:ticket status:open tags:hardware", true},
 	{"type:ticket tags:billing -status:solved", true},
 	{"type:ticket -tags:hardware status>=pending", true},
@@ -40,6 +42,18 @@ var indexQueries = []struct {
 	{"type:ticket status<closed order_by:updated_at sort:asc", true},
 	{"type:ticket --- status:open", true},
 	{"type:ticket printer order_by:priority", true}, // the set, not the page
+	{"type:ticket assignee:me", true},
+	{"type:ticket assignee:none status<solved", true},
+	{"type:ticket -requester:{dave}", true},
+	{"type:ticket group:{support} printer", true},
+	{"type:ticket organization:none", true},
+	{"type:ticket created<2024-03-10", true},
+	{"type:ticket updated>=2024-03-15T00:00:00Z", true},
+	{"type:ticket solved:none", true},
+	{"type:ticket due_date>2024-03-21", true},
+	{"type:ticket created>2days", false},
+	{"type:ticket assignee:alice", false},
+	{"type:ticket group:support", false},
 	{"printer", false},
 	{"type:ticket 21", false},
 	{"type:ticket requester:dave printer", false},
@@ -67,6 +81,7 @@ func TestIndexAgreesWithSQL(t *testing.T) {
 			compare := func(stage string) {
 				t.Helper()
 				for _, c := range indexQueries {
+					c.q = strings.NewReplacer("{dave}", fmt.Sprint(f.users["dave"]), "{support}", fmt.Sprint(f.groups["support"])).Replace(c.q)
 					ok, err := search.Indexed(owner, indexed, c.q)
 					if err != nil || ok != c.indexed {
 						t.Errorf("%s: %q indexed = %t %v, want %t", stage, c.q, ok, err, c.indexed)
@@ -112,7 +127,8 @@ func TestIndexAgreesWithSQL(t *testing.T) {
 			clk.Advance(10 * time.Second)
 			put(1, map[string]any{"subject": "Fire in the office"})
 			clk.Advance(10 * time.Second)
-			put(22, map[string]any{"priority": "low", "type": "question"})
+			put(22, map[string]any{"priority": "low", "type": "question", "assignee_id": f.users["alice"],
+				"group_id": f.groups["support"]})
 			clk.Advance(10 * time.Second)
 			call(t, s, tn, http.MethodPost, "/api/v2/tickets.json", map[string]any{"ticket": map[string]any{
 				"subject": "Printer offline", "comment": map[string]any{"body": "No paper jam, just offline"}, "tags": []string{"hardware"}}})
@@ -123,6 +139,14 @@ func TestIndexAgreesWithSQL(t *testing.T) {
 			if full2 != full || part2 == 0 {
 				t.Errorf("after changes: %d whole reads (was %d), %d runs; want the sets caught up, not read again", full2, full, part2)
 			}
+
+			// A redaction, the only change: its ticket's text changes, and
+			// so must its updated_at for the index to notice.
+			clk.Advance(10 * time.Second)
+			comments := call(t, s, tn, http.MethodGet, "/api/v2/tickets/21/comments.json", nil)["comments"].([]any)
+			first := int64(comments[0].(map[string]any)["id"].(float64))
+			call(t, s, tn, http.MethodPut, fmt.Sprintf("/api/v2/tickets/21/comments/%d/redact.json", first), map[string]any{"text": "Paper"})
+			compare("after a redaction")
 
 			// A write stamped 2 s before the newest one seen (its
 			// transaction began first, or its node's clock is behind).

@@ -42,9 +42,11 @@ func (s *Service) RedactComment(ctx context.Context, ticketID, commentID int64, 
 			WHERE account_id = $4 AND id = $5`, c.Body, c.PlainBody, c.HTMLBody, a.AccountID, c.ID); err != nil {
 			return err
 		}
-		// The first comment is also the ticket's description.
-		if _, err := s.d.Conn(ctx).ExecContext(ctx, `UPDATE tickets SET description = REPLACE(description, $1, $2)
-			WHERE account_id = $3 AND id = $4`, text, mark, a.AccountID, ticketID); err != nil {
+		// The first comment is also the ticket's description. The ticket's
+		// text changed, so it counts as updated: incremental exports and
+		// the search index (which follows updated_at) see it again.
+		if _, err := s.d.Conn(ctx).ExecContext(ctx, `UPDATE tickets SET description = REPLACE(description, $1, $2),
+			updated_at = $5 WHERE account_id = $3 AND id = $4`, text, mark, a.AccountID, ticketID, s.clock.Now()); err != nil {
 			return err
 		}
 		out = c
