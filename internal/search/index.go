@@ -124,8 +124,13 @@ func (c *compiler) matchIDs(d doc, part string, q textQuery) string {
 // whatever the plan cache makes of the word. q must be oneWord.
 func (c *compiler) docTickets(q textQuery) textSet {
 	m := "to_tsquery('simple', " + c.arg(q.tsquery("")) + ")"
+	if c.bag {
+		// Repeats are fine: each part that matches names its ticket.
+		return textSet{sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1" +
+			c.within("sd.ticket_id") + " AND sd.doc @@ " + m}
+	}
 	return textSet{
-		sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1" + c.within("sd.ticket_id") + " AND sd.doc @@ " + m +
+		sql: "SELECT sd.ticket_id AS id FROM ticket_search_docs sd WHERE sd.account_id = $1 AND sd.doc @@ " + m +
 			" AND (sd.part = 0 OR NOT EXISTS (SELECT 1 FROM ticket_search_docs se WHERE se.account_id = $1" +
 			" AND se.ticket_id = sd.ticket_id AND se.part < sd.part AND se.doc @@ " + m + "))",
 		probe: "(SELECT TRUE FROM ticket_search_docs sp WHERE sp.account_id = $1 AND sp.ticket_id = t.id AND sp.doc @@ " +
