@@ -128,7 +128,7 @@ func (s *Service) Search(ctx context.Context, r Request) ([]Hit, int64, error) {
 	var total int64
 	var indexed bool
 	err = s.bounded(ctx, func(ctx context.Context) (err error) {
-		hits, total, indexed, err = s.index.search(ctx, a, q, so, depth)
+		hits, total, indexed, err = s.indexSearch(ctx, a, q, p, so, depth)
 		return err
 	})
 	if err != nil {
@@ -229,8 +229,20 @@ func (s *Service) Count(ctx context.Context, query string) (int64, error) {
 	var indexed bool
 	err = s.bounded(ctx, func(ctx context.Context) error {
 		set, _, ok, err := s.index.match(ctx, a, q)
-		res.total, indexed = int64(set.count()), ok
-		return err
+		if !ok || err != nil {
+			return err
+		}
+		res.total, indexed = int64(set.count()), true
+		if others, err := s.others(ctx, a, q, sortSpec{}); err != nil {
+			return err
+		} else if len(others.parts) > 0 {
+			var n int64
+			if err := s.d.Conn(ctx).QueryRowContext(ctx, others.countSQL(), others.args...).Scan(&n); err != nil {
+				return fmt.Errorf("search: count: %w", err)
+			}
+			res.total += n
+		}
+		return nil
 	})
 	if err != nil || indexed {
 		return res.total, err
@@ -635,12 +647,19 @@ var staticKeys = map[string]bool{"name": true, "notes": true, "details": true, "
 	"organization": true, "group": true, "tags": true, "phone": true, "external_id": true, "created": true,
 	"updated": true}
 
+// newCompiler is a compiler for a's searches, knowing the custom field
+// keys q uses.
+func (s *Service) newCompiler(ctx context.Context, a auth.Actor, q Query) (*compiler, error) {
+	c := newCompiler(s.d.Dialect, a.AccountID, a.UserID, s.clock.Now())
+	c.actor = a
+	return c, s.fieldKeys(ctx, c, q)
+}
+
 // compile builds the plan for q, for type only or, when only is "", for
 // the query's type: or every type.
 func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only ResultType, so sortSpec) (plan, error) {
-	c := newCompiler(s.d.Dialect, a.AccountID, a.UserID, s.clock.Now())
-	c.actor = a
-	if err := s.fieldKeys(ctx, c, q); err != nil {
+	c, err := s.newCompiler(ctx, a, q)
+	if err != nil {
 		return plan{}, err
 	}
 	rts := []ResultType{only}
@@ -651,6 +670,11 @@ func (s *Service) compile(ctx context.Context, a auth.Actor, q Query, only Resul
 	default:
 		rts = []ResultType{ResultTicket, ResultUser, ResultOrganization, ResultGroup}
 	}
+	return s.compileTypes(ctx, c, q, rts, so)
+}
+
+// compileTypes builds the plan for q over the result types rts.
+func (s *Service) compileTypes(ctx context.Context, c *compiler, q Query, rts []ResultType, so sortSpec) (plan, error) {
 	var p plan
 	var firstErr, valueErr error
 	for _, rt := range rts {
