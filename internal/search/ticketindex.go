@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -634,26 +635,8 @@ func (x *ticketIndex) page(ctx context.Context, account int64, res bitset, total
 		lookup = true
 	}
 	if lookup {
-		ids := res.ids()
-		var q string
-		args := []any{account}
-		if x.d.Dialect == db.Postgres {
-			q = `SELECT id FROM tickets WHERE account_id = $1 AND id = ANY($2)`
-			args = append(args, ids)
-		} else {
-			var b strings.Builder
-			b.WriteByte('[')
-			for i, id := range ids {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprint(&b, id)
-			}
-			b.WriteByte(']')
-			q = `SELECT id FROM tickets WHERE account_id = $1 AND id IN (SELECT value FROM json_each($2))`
-			args = append(args, b.String())
-		}
-		q += ` ORDER BY ` + so.field + ` ` + dir + `, id ` + dir + ` LIMIT $3`
+		q, args := idsQuery(x.d.Dialect, account, res.ids(), `SELECT t.id FROM %s`)
+		q += ` ORDER BY t.` + so.field + ` ` + dir + `, t.id ` + dir + ` LIMIT $3`
 		args = append(args, depth)
 		var out []int64
 		err := x.collect(ctx, conn, q, args, func(id int64) bool { out = append(out, id); return true })
@@ -821,13 +804,12 @@ func (s *Service) indexSearch(ctx context.Context, a auth.Actor, q Query, p plan
 	}
 	ours := make([]keyed, 0, len(hits))
 	if len(hits) > 0 {
-		args := []any{a.AccountID}
-		marks := make([]string, len(hits))
+		ids := make([]int64, len(hits))
 		for i, h := range hits {
-			marks[i] = db.Arg(&args, h.ID)
+			ids[i] = h.ID
 		}
-		rows, err := s.d.Conn(ctx).QueryContext(ctx, `SELECT id, `+so.field+` FROM tickets WHERE account_id = $1 AND id IN (`+
-			strings.Join(marks, ", ")+`)`, args...)
+		q, args := idsQuery(s.d.Dialect, a.AccountID, ids, `SELECT t.id, t.`+so.field+` FROM %s`)
+		rows, err := s.d.Conn(ctx).QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, 0, true, fmt.Errorf("search: %w", err)
 		}
@@ -913,4 +895,26 @@ func (p plan) keyedPageSQL(limit int) (string, []any) {
 	}
 	return `SELECT rt, id, k, count(*) OVER () FROM (` + p.union(true) + `) r ORDER BY g ASC, k ` + dir + `, rt ASC, id ` + dir +
 		` LIMIT ` + db.Arg(&args, limit), args
+}
+
+// idsQuery fills sel ("SELECT … FROM %s") with the account's tickets t of
+// the given ids, read one by one through the (account, id) key. Given the
+// ids as a list, SQLite preferred walking a covering index of the whole
+// account (tickets_updated holds id and updated_at): 120 ms at a million
+// tickets for 100 ids, against well under 1 ms. Its args are $1 (the
+// account) and $2 (the ids).
+func idsQuery(d db.Dialect, account int64, ids []int64, sel string) (string, []any) {
+	if d == db.Postgres {
+		return fmt.Sprintf(sel, `tickets t WHERE t.account_id = $1 AND t.id = ANY($2)`), []any{account, ids}
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	return fmt.Sprintf(sel, `json_each($2) j CROSS JOIN tickets t WHERE t.account_id = $1 AND t.id = j.value`), []any{account, b.String()}
 }
