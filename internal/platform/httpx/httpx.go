@@ -5,7 +5,6 @@ package httpx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -29,7 +28,7 @@ func H(h Handler) http.HandlerFunc {
 
 // JSON writes v as a JSON body with status.
 func JSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
+	b, err := Marshal(v)
 	if err != nil {
 		return errs.Wrap(errs.Internal, "encode response", err)
 	}
