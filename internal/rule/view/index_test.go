@@ -153,3 +153,46 @@ func TestRareTagStartsFromTheTag(t *testing.T) {
 		t.Errorf("common tag: want the view's order walked and the tag tested, got:\n%s\n%s", p, q)
 	}
 }
+
+// TestSatisfactionViewUsesItsIndex: on SQLite, with a million-ticket
+// account's statistics, a view of solved tickets rated bad reads them
+// through tickets_satisfaction (migration 0026); without it SQLite read
+// every solved ticket (0.8-1.3 s at a million).
+func TestSatisfactionViewUsesItsIndex(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := context.Background()
+	s := &Service{d: d, clock: fixedClock{}}
+	conn, err := d.Writer().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	dbtest.MillionTicketStats(t, conn)
+	v := View{Conditions: rule.Conditions{All: []rule.Condition{{Field: "status", Operator: "is", Value: "solved"},
+		{Field: "satisfaction_score", Operator: "is", Value: "bad"}}, Any: []rule.Condition{}}}
+	args := []any{}
+	w, err := s.condition(ctx, auth.Actor{AccountID: 1, UserID: 1}, v, &args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"SELECT count(*) FROM tickets t WHERE " + w,
+		"SELECT t.id FROM tickets t WHERE " + w + " ORDER BY t.updated_at DESC, t.id DESC LIMIT 30"} {
+		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+		var p []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			p = append(p, detail)
+		}
+		rows.Close()
+		if plan := strings.Join(p, "\n"); !strings.Contains(plan, "tickets_satisfaction") {
+			t.Errorf("want a read through tickets_satisfaction, got:\n%s\n%s", plan, q)
+		}
+	}
+}

@@ -8,15 +8,17 @@ import (
 
 // millionTicketStats are sqlite_stat1's rows for tickets on the bench
 // database of one account with a million tickets (parley bench seed
-// --tickets 1000000, then ANALYZE), after migration 0016; the row of
-// migration 0023's index is derived from its neighbours'.
+// --tickets 1000000, then ANALYZE), after migration 0016; the rows of
+// migration 0023's and 0026's indexes are derived from their neighbours'
+// (six satisfaction scores, each over the three statuses of rated tickets).
 var millionTicketStats = [][2]string{{"tickets_due", "0 0 0"}, {"tickets_external", "0 0 0"}, {"tickets_followup", "0 0 0"},
 	{"tickets_problem", "0 0 0"}, {"tickets_view_assignee_created", "1000063 1000063 47623 1 1 1"}, {"tickets_view_assignee_status_requester", "1000063 1000063 47623 11906 1 1 1"}, {"tickets_live_status_requester", "1000063 1000063 166678 1 1"},
 	{"tickets_view_status_requester", "1000063 1000063 166678 1 1 1"}, {"tickets_status_since", "1000063 1000063 166678 1"},
 	{"tickets_solved", "1000063 1000063 2"}, {"tickets_submitter", "1000063 1000063 21 1"}, {"tickets_organization", "1000063 1000063 201 1"},
 	{"tickets_group", "1000063 1000063 166678 27780"}, {"tickets_assignee", "1000063 1000063 47623 9435"},
 	{"tickets_requester", "1000063 1000063 21 1"}, {"tickets_status", "1000063 1000063 166678 1"}, {"tickets_created", "1000063 1000063 1 1"},
-	{"tickets_updated", "1000063 1000063 1 1"}, {"sqlite_autoindex_tickets_1", "1000063 1000063 1"}}
+	{"tickets_updated", "1000063 1000063 1 1"}, {"sqlite_autoindex_tickets_1", "1000063 1000063 1"},
+	{"tickets_satisfaction", "1000063 1000063 166678 55560"}}
 
 // MillionTicketStats gives a SQLite connection the planner statistics of a
 // million-ticket account, so a test can check the plans such an account
