@@ -63,3 +63,17 @@ func TestSeekStartsAnIndexRange(t *testing.T) {
 		}
 	}
 }
+
+// TestSideCommitsWithoutWaiting: the side pool (Allocate) commits without
+// waiting for the WAL flush; every other connection waits as usual.
+func TestSideCommitsWithoutWaiting(t *testing.T) {
+	d := dbtest.Open(t, db.Postgres)
+	const q = "SELECT CAST(CASE current_setting('synchronous_commit') WHEN 'off' THEN 0 ELSE 1 END AS BIGINT)"
+	if waits, err := d.Allocate(t.Context(), q); err != nil || waits != 0 {
+		t.Errorf("side pool: waits for the flush = %d, %v; want 0", waits, err)
+	}
+	var waits int64
+	if err := d.Conn(t.Context()).QueryRowContext(t.Context(), q).Scan(&waits); err != nil || waits != 1 {
+		t.Errorf("main pool: waits for the flush = %d, %v; want 1", waits, err)
+	}
+}
