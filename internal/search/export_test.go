@@ -39,6 +39,21 @@ func Indexed(ctx context.Context, s *Service, query string) (bool, error) {
 	return ok, err
 }
 
+// IndexTermSQL is the statement that reads the set of the first term of
+// query whole, for the actor of ctx.
+func IndexTermSQL(ctx context.Context, s *Service, query string) (string, []any, bool) {
+	q, err := Parse(query)
+	if err != nil {
+		return "", nil, false
+	}
+	terms, ok := s.index.terms(auth.ActorFrom(ctx), q, time.Now())
+	if !ok || len(terms) == 0 || terms[0].full == nil {
+		return "", nil, false
+	}
+	sql, args := terms[0].full()
+	return sql, args, true
+}
+
 // KeepEveryResult lets a test keep every search's results, however few and
 // quick, so the cache's behaviour shows on a small account.
 func KeepEveryResult(s *Service) { s.results.Keep = func(results, time.Duration) bool { return true } }

@@ -175,8 +175,10 @@ func TestSatisfactionViewUsesItsIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The page is sorted as execute sorts a view whose count is small (a
+	// few rated tickets): keys behind unary +, so no index order is used.
 	for _, q := range []string{"SELECT count(*) FROM tickets t WHERE " + w,
-		"SELECT t.id FROM tickets t WHERE " + w + " ORDER BY t.updated_at DESC, t.id DESC LIMIT 30"} {
+		"SELECT t.id FROM tickets t WHERE " + w + " ORDER BY +(t.updated_at) DESC, +(t.id) DESC LIMIT 30"} {
 		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, q)

@@ -16,7 +16,7 @@ var millionTicketStats = [][2]string{{"tickets_due", "0 0 0"}, {"tickets_externa
 	{"tickets_view_status_requester", "1000063 1000063 166678 1 1 1"}, {"tickets_status_since", "1000063 1000063 166678 1"},
 	{"tickets_solved", "1000063 1000063 2"}, {"tickets_submitter", "1000063 1000063 21 1"}, {"tickets_organization", "1000063 1000063 201 1"},
 	{"tickets_group", "1000063 1000063 166678 27780"}, {"tickets_assignee", "1000063 1000063 47623 9435"},
-	{"tickets_requester", "1000063 1000063 21 1"}, {"tickets_status", "1000063 1000063 166678 1"}, {"tickets_created", "1000063 1000063 1 1"},
+	{"tickets_requester", "1000063 1000063 21 1"}, {"tickets_status", "1000063 1000063 166678 1 1"}, {"tickets_created", "1000063 1000063 1 1"},
 	{"tickets_updated", "1000063 1000063 1 1"}, {"sqlite_autoindex_tickets_1", "1000063 1000063 1"},
 	{"tickets_satisfaction", "1000063 1000063 166678 55560"}}
 
