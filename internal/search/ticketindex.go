@@ -596,22 +596,7 @@ func runsOf(ids []int64) []idRange {
 
 // readInto sets the bits of the ids q selects.
 func (x *ticketIndex) readInto(ctx context.Context, b *bitset, q string, args []any) error {
-	rows, err := x.d.Conn(ctx).QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		b.set(id)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	return nil
+	return x.collect(ctx, x.d.Conn(ctx), q, args, func(id int64) bool { b.set(id); return true })
 }
 
 // page returns the first depth ids of res in sort order. Dense results

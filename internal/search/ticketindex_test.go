@@ -280,21 +280,7 @@ func TestIndexReadsStatusFromTheIndex(t *testing.T) {
 		if !ok {
 			t.Fatalf("%q: no set", q)
 		}
-		rows, err := conn.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+sql, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "\n"); !strings.Contains(p, "COVERING INDEX tickets_status") {
+		if p := dbtest.QueryPlan(t, conn, sql, args...); !strings.Contains(p, "COVERING INDEX tickets_status") {
 			t.Errorf("%q: want a covering read of tickets_status, got:\n%s\n%s", q, p, sql)
 		}
 	}

@@ -179,21 +179,7 @@ func TestSatisfactionViewUsesItsIndex(t *testing.T) {
 	// few rated tickets): keys behind unary +, so no index order is used.
 	for _, q := range []string{"SELECT count(*) FROM tickets t WHERE " + w,
 		"SELECT t.id FROM tickets t WHERE " + w + " ORDER BY +(t.updated_at) DESC, +(t.id) DESC LIMIT 30"} {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-		var p []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			p = append(p, detail)
-		}
-		rows.Close()
-		if plan := strings.Join(p, "\n"); !strings.Contains(plan, "tickets_satisfaction") {
+		if plan := dbtest.QueryPlan(t, conn, q, args...); !strings.Contains(plan, "tickets_satisfaction") {
 			t.Errorf("want a read through tickets_satisfaction, got:\n%s\n%s", plan, q)
 		}
 	}

@@ -3,6 +3,7 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 )
 
@@ -41,4 +42,27 @@ func MillionTicketStats(t testing.TB, conn *sql.Conn) {
 	if _, err := conn.ExecContext(ctx, "ANALYZE sqlite_schema"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// QueryPlan is SQLite's EXPLAIN QUERY PLAN of q on conn, one line per step.
+func QueryPlan(t testing.TB, conn *sql.Conn, q string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(steps, "\n")
 }
