@@ -2,6 +2,7 @@ package view
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -99,21 +100,27 @@ type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
+// millionTickets is a view service on a new SQLite database whose planner
+// has a million-ticket account's statistics, and a connection to it.
+func millionTickets(t *testing.T) (*Service, *sql.Conn) {
+	d := dbtest.Open(t, db.SQLite)
+	conn, err := d.Writer().Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	dbtest.MillionTicketStats(t, conn)
+	return &Service{d: d, clock: fixedClock{}}, conn
+}
+
 // TestRareTagStartsFromTheTag: on SQLite a view's "tags include" condition
 // starts from the tag index when few tickets carry the tag, and walks the
 // view's order otherwise (fewTagged). With a million-ticket account's
 // statistics, a view of unsolved tickets tagged "bench" walked 600,000
 // tickets (3.2 s) before this.
 func TestRareTagStartsFromTheTag(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
 	ctx := context.Background()
-	s := &Service{d: d, clock: fixedClock{}}
-	conn, err := d.Writer().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	dbtest.MillionTicketStats(t, conn)
+	s, conn := millionTickets(t)
 	// The account has no tickets, so one tagged ticket is already many
 	// (the line is sqrt(100 n)).
 	if _, err := conn.ExecContext(ctx, `INSERT INTO ticket_tags (account_id, ticket_id, tag) VALUES (1, 1, 'vip')`); err != nil {
@@ -159,15 +166,8 @@ func TestRareTagStartsFromTheTag(t *testing.T) {
 // through tickets_satisfaction (migration 0026); without it SQLite read
 // every solved ticket (0.8-1.3 s at a million).
 func TestSatisfactionViewUsesItsIndex(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
 	ctx := context.Background()
-	s := &Service{d: d, clock: fixedClock{}}
-	conn, err := d.Writer().Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	dbtest.MillionTicketStats(t, conn)
+	s, conn := millionTickets(t)
 	v := View{Conditions: rule.Conditions{All: []rule.Condition{{Field: "status", Operator: "is", Value: "solved"},
 		{Field: "satisfaction_score", Operator: "is", Value: "bad"}}, Any: []rule.Condition{}}}
 	args := []any{}
