@@ -39,21 +39,7 @@ func TestSparseLookupsUseIndexes(t *testing.T) {
 		// The deleted tickets a fast text search subtracts (internal/search).
 		`SELECT d.id FROM tickets d WHERE d.account_id = $1 AND d.deleted_at IS NOT NULL`: "tickets_deleted",
 	} {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, int64(1), int64(5), int64(6))
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "\n"); !strings.Contains(p, "USING INDEX "+index) {
+		if p := dbtest.QueryPlan(t, conn, q, int64(1), int64(5), int64(6)); !strings.Contains(p, "USING INDEX "+index) {
 			t.Errorf("%s:\n%s\nwant a search of %s", q, p, index)
 		}
 	}

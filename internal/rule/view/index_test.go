@@ -135,21 +135,7 @@ func TestRareTagStartsFromTheTag(t *testing.T) {
 			t.Fatal(err)
 		}
 		q := "SELECT t.id FROM tickets t WHERE " + w + " ORDER BY t.updated_at DESC, t.id DESC LIMIT 30"
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-		defer rows.Close()
-		var p []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			p = append(p, detail)
-		}
-		return strings.Join(p, "\n"), q
+		return dbtest.QueryPlan(t, conn, q, args...), q
 	}
 	if p, q := plan("bench"); !strings.Contains(p, "SEARCH t USING INDEX sqlite_autoindex_tickets_1 (account_id=? AND id=?)") ||
 		!strings.Contains(p, "ticket_tags_tag (account_id=? AND tag=?)") {
