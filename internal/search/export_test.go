@@ -19,6 +19,17 @@ func IndexEvery(s *Service) { s.index.minTickets, s.index.every = 0, 0 }
 // chunks of a few rows ("walk") or a lookup of the matches ("lookup").
 func IndexPageBy(s *Service, way string) { s.index.pageBy = way }
 
+// IndexAccounts bounds the accounts s indexes at once to n, and returns how
+// many it holds now.
+func IndexAccounts(s *Service, n int) int {
+	s.index.mu.Lock()
+	defer s.index.mu.Unlock()
+	if n > 0 {
+		s.index.maxAccounts = n
+	}
+	return len(s.index.accts)
+}
+
 // NoIndex makes s answer every search with SQL.
 func NoIndex(s *Service) { s.index = nil }
 

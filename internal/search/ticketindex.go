@@ -58,6 +58,8 @@ type ticketIndex struct {
 	// pageBy, for tests, makes every page a walk ("walk": in chunks of
 	// two rows, so continuing matters) or a lookup ("lookup").
 	pageBy string
+	// maxAccounts is how many accounts keep an index at once.
+	maxAccounts int
 	// every is the least time between two reads of an account's feed.
 	every time.Duration
 	// fullReads and partReads count the sets read whole and the runs
@@ -78,6 +80,9 @@ const (
 	// maxSets bounds one account's sets (at a million tickets, 125 KB
 	// each: 32 MB); the least recently used goes first.
 	maxSets = 256
+	// defaultIndexAccounts bounds the accounts indexed at once: 8 × 32 MB
+	// at a million tickets each.
+	defaultIndexAccounts = 8
 	// maxLog is how many changes an account keeps for catching sets up;
 	// a set further behind is read whole again.
 	maxLog = 200_000
@@ -94,7 +99,7 @@ const (
 
 func newTicketIndex(d *db.DB, now func() time.Time) *ticketIndex {
 	return &ticketIndex{d: d, now: now, accts: map[int64]*acctIndex{}, minTickets: defaultIndexMinTickets,
-		every: feedEvery}
+		maxAccounts: defaultIndexAccounts, every: feedEvery}
 }
 
 // acctIndex is one account's feed of changes and its sets.
@@ -140,7 +145,8 @@ type termSet struct {
 
 // account returns the index of an account, creating it on first use, and
 // drops the indexes of accounts nobody has searched for maxSetAge (their
-// sets would be read whole again anyway).
+// sets would be read whole again anyway) and, past maxAccounts, the one
+// searched least recently: memory stays under maxAccounts × maxSets sets.
 func (x *ticketIndex) account(id int64) *acctIndex {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -152,6 +158,16 @@ func (x *ticketIndex) account(id int64) *acctIndex {
 	}
 	a := x.accts[id]
 	if a == nil {
+		if len(x.accts) >= x.maxAccounts {
+			var oldest int64
+			var at time.Time
+			for k, o := range x.accts {
+				if at.IsZero() || o.touched.Before(at) {
+					oldest, at = k, o.touched
+				}
+			}
+			delete(x.accts, oldest)
+		}
 		a = &acctIndex{sets: map[string]*termSet{}}
 		x.accts[id] = a
 	}

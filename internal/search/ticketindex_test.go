@@ -206,6 +206,19 @@ func TestIndexKeepsAccountsApart(t *testing.T) {
 			if n := count(); n != 3 {
 				t.Errorf("after the other account's write: count = %d, want 3", n)
 			}
+			// One account indexed at a time: the other account's search
+			// takes the place, and each still gets its own count.
+			search.IndexAccounts(svc, 1)
+			theirs := auth.WithActor(t.Context(), auth.Actor{AccountID: other.AccountID, UserID: other.OwnerID, Role: auth.RoleAdmin})
+			if _, n, err := svc.Search(theirs, search.Request{Query: "type:ticket printer", Page: 1, PerPage: 100}); err != nil || n != 6 {
+				t.Errorf("other account: count = %d, %v; want 6", n, err)
+			}
+			if n := search.IndexAccounts(svc, 0); n != 1 {
+				t.Errorf("%d accounts indexed, want 1", n)
+			}
+			if n := count(); n != 3 {
+				t.Errorf("back in the first account: count = %d, want 3", n)
+			}
 		})
 	}
 }
