@@ -228,13 +228,20 @@ func TestSQLitePathWithURIChars(t *testing.T) {
 // cost a write system call.
 func TestSQLiteWriterKeepsTempInMemory(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	var mode int
+	var mode, cache int
 	if err := d.InTx(t.Context(), func(ctx context.Context) error {
-		return d.Conn(ctx).QueryRowContext(ctx, "PRAGMA temp_store").Scan(&mode)
+		if err := d.Conn(ctx).QueryRowContext(ctx, "PRAGMA temp_store").Scan(&mode); err != nil {
+			return err
+		}
+		return d.Conn(ctx).QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if mode != 2 {
 		t.Errorf("writer temp_store = %d, want 2 (MEMORY)", mode)
+	}
+	// The writer's page cache holds a large account's hot index pages.
+	if cache != -32768 {
+		t.Errorf("writer cache_size = %d, want -32768 (32 MB)", cache)
 	}
 }
