@@ -298,3 +298,69 @@ func TestIndexReadsStatusFromTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexUnderConcurrentSearchesAndWrites: searches running while
+// tickets change (statuses, tags, comments) never fail, and once the
+// writes stop the index agrees with SQL again. Run with -race, it checks
+// that sets are replaced, never changed, while searches read them.
+func TestIndexUnderConcurrentSearchesAndWrites(t *testing.T) {
+	for _, d := range dbtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake(t0)
+			s := startServer(t, d, clk)
+			f := buildFixture(t, s, clk)
+			tn := s.Default
+			plain, indexed := service(s), service(s)
+			search.NoIndex(plain)
+			search.IndexEvery(indexed)
+			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+			queries := []string{"type:ticket printer", "type:ticket status<solved", "type:ticket tags:hardware -status:closed",
+				"type:ticket jam status:open", "printer", "type:ticket -priority:high wifi"}
+			clk.Set(f.now.Add(time.Second))
+			done := make(chan struct{})
+			errc := make(chan error, 8)
+			for w := range 4 {
+				go func() {
+					for i := 0; ; i++ {
+						select {
+						case <-done:
+							errc <- nil
+							return
+						default:
+						}
+						q := queries[(w+i)%len(queries)]
+						if _, _, err := indexed.Search(owner, search.Request{Query: q, Page: 1, PerPage: 10}); err != nil {
+							errc <- fmt.Errorf("%q: %w", q, err)
+							return
+						}
+					}
+				}()
+			}
+			statuses := []string{"open", "pending", "solved", "open"}
+			for i := range 24 {
+				id := int64(i%20 + 1)
+				if id == 6 || id == 29 || id == 27 { // closed or deleted
+					continue
+				}
+				clk.Advance(time.Second)
+				body := map[string]any{"status": statuses[i%len(statuses)], "tags": []string{"hardware", fmt.Sprintf("t%d", i)},
+					"comment": map[string]any{"body": fmt.Sprintf("printer jam number %d", i), "public": i%2 == 0}}
+				call(t, s, tn, http.MethodPut, fmt.Sprintf("/api/v2/tickets/%d.json", id), map[string]any{"ticket": body})
+			}
+			close(done)
+			for range 4 {
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, q := range queries {
+				want, wantN, err1 := plain.Search(owner, search.Request{Query: q, Page: 1, PerPage: 100})
+				got, gotN, err2 := indexed.Search(owner, search.Request{Query: q, Page: 1, PerPage: 100})
+				if err1 != nil || err2 != nil || fmt.Sprint(got) != fmt.Sprint(want) || gotN != wantN {
+					t.Errorf("%q after the writes:\n index %v (%d) %v\n   sql %v (%d) %v", q, got, gotN, err2, want, wantN, err1)
+				}
+			}
+		})
+	}
+}
