@@ -41,12 +41,13 @@ import (
 // changed in plain SQL) can cost.
 //
 // Only terms that depend on the ticket alone can be kept this way: text,
-// status, priority, ticket type, tags, people, groups and organizations by
-// id (or me, or none) and absolute dates (see ticketOnly). A query with any other term,
-// another sort, another result type or an agent who sees only some
-// tickets goes to SQL, as does every account below minTickets, where SQL
-// answers in milliseconds and a cache would only add staleness to reason
-// about.
+// status, priority, ticket type, tags, people, groups and organizations
+// by id (or me, or none) and absolute dates (see ticketOnly). A query with
+// any other term, another sort, a type other than tickets (users,
+// organizations and groups of a query of every type come from SQL and are
+// merged in: indexSearch) or an agent who sees only some tickets goes to
+// SQL, as does every account below minTickets, where SQL answers in
+// milliseconds and a cache would only add staleness to reason about.
 type ticketIndex struct {
 	d     *db.DB
 	now   func() time.Time
