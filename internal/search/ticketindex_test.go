@@ -1,12 +1,14 @@
 package search_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"parley/internal/app/apptest"
 	"parley/internal/auth"
 	"parley/internal/platform/clock"
 	"parley/internal/platform/db"
@@ -67,6 +69,27 @@ var indexQueries = []struct {
 	{"type:ticket tags:none", false},
 }
 
+// indexFixture is the search fixture with two services on it: one that
+// answers with SQL alone (plain) and one whose ticket index answers every
+// search it takes (indexed).
+type indexFixture struct {
+	clk            *clock.Fake
+	s              *apptest.Server
+	f              fixture
+	plain, indexed *search.Service
+	owner          context.Context
+}
+
+func newIndexFixture(t *testing.T, d db.Dialect) indexFixture {
+	clk := clock.NewFake(t0)
+	s := startServer(t, d, clk)
+	x := indexFixture{clk: clk, s: s, f: buildFixture(t, s, clk), plain: service(s), indexed: service(s),
+		owner: asUser(s, s.Default.OwnerID, auth.RoleAdmin)}
+	search.NoIndex(x.plain)
+	search.IndexEvery(x.indexed)
+	return x
+}
+
 // TestIndexAgreesWithSQL: the ticket index finds, counts and orders what
 // SQL does, on the fixture and after every kind of change it must follow
 // (status, tags, text in a new comment and a new subject, a new ticket, a
@@ -76,14 +99,8 @@ func TestIndexAgreesWithSQL(t *testing.T) {
 	for _, d := range dbtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			clk := clock.NewFake(t0)
-			s := startServer(t, d, clk)
-			f := buildFixture(t, s, clk)
-			tn := s.Default
-			plain, indexed := service(s), service(s)
-			search.NoIndex(plain)
-			search.IndexEvery(indexed)
-			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+			x := newIndexFixture(t, d)
+			clk, s, f, tn, plain, indexed, owner := x.clk, x.s, x.f, x.s.Default, x.plain, x.indexed, x.owner
 
 			compare := func(stage string) {
 				t.Helper()
@@ -307,14 +324,8 @@ func TestIndexUnderConcurrentSearchesAndWrites(t *testing.T) {
 	for _, d := range dbtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			clk := clock.NewFake(t0)
-			s := startServer(t, d, clk)
-			f := buildFixture(t, s, clk)
-			tn := s.Default
-			plain, indexed := service(s), service(s)
-			search.NoIndex(plain)
-			search.IndexEvery(indexed)
-			owner := asUser(s, tn.OwnerID, auth.RoleAdmin)
+			x := newIndexFixture(t, d)
+			clk, s, f, tn, plain, indexed, owner := x.clk, x.s, x.f, x.s.Default, x.plain, x.indexed, x.owner
 			queries := []string{"type:ticket printer", "type:ticket status<solved", "type:ticket tags:hardware -status:closed",
 				"type:ticket jam status:open", "printer", "type:ticket -priority:high wifi"}
 			clk.Set(f.now.Add(time.Second))
