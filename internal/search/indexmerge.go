@@ -99,6 +99,26 @@ func (s *Service) indexSearch(ctx context.Context, a auth.Actor, q Query, p plan
 	return out, total + n, true, nil
 }
 
+// indexCount counts a query the index can take (ok) as indexSearch finds
+// it: the index's tickets plus, for a query of every type, SQL's count of
+// the other types.
+func (s *Service) indexCount(ctx context.Context, a auth.Actor, q Query) (total int64, ok bool, err error) {
+	set, _, ok, err := s.index.match(ctx, a, q)
+	if !ok || err != nil {
+		return 0, ok, err
+	}
+	total = int64(set.count())
+	others, err := s.others(ctx, a, q, sortSpec{})
+	if err != nil || len(others.parts) == 0 {
+		return total, true, err
+	}
+	var n int64
+	if err := s.d.Conn(ctx).QueryRowContext(ctx, others.countSQL(), others.args...).Scan(&n); err != nil {
+		return 0, true, fmt.Errorf("search: count: %w", err)
+	}
+	return total + n, true, nil
+}
+
 // kindRank is the place of a result type in the order of types.
 func kindRank(rt ResultType) int {
 	k, _ := kindOf(rt)

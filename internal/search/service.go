@@ -171,7 +171,7 @@ func (s *Service) searchLoader(a auth.Actor, p plan, depth int) func(ctx context
 		}
 		q2, args := p.pageSQL(depth, 0)
 		if wq, wargs, ok := p.walkSQL(depth, 0); ok {
-			n, err := s.maxTicketID(ctx, a.AccountID)
+			n, err := maxTicketID(ctx, s.d, a.AccountID)
 			if err != nil {
 				return results{}, fmt.Errorf("search: tickets: %w", err)
 			}
@@ -227,22 +227,9 @@ func (s *Service) Count(ctx context.Context, query string) (int64, error) {
 	}
 	var res results
 	var indexed bool
-	err = s.bounded(ctx, func(ctx context.Context) error {
-		set, _, ok, err := s.index.match(ctx, a, q)
-		if !ok || err != nil {
-			return err
-		}
-		res.total, indexed = int64(set.count()), true
-		if others, err := s.others(ctx, a, q, sortSpec{}); err != nil {
-			return err
-		} else if len(others.parts) > 0 {
-			var n int64
-			if err := s.d.Conn(ctx).QueryRowContext(ctx, others.countSQL(), others.args...).Scan(&n); err != nil {
-				return fmt.Errorf("search: count: %w", err)
-			}
-			res.total += n
-		}
-		return nil
+	err = s.bounded(ctx, func(ctx context.Context) (err error) {
+		res.total, indexed, err = s.indexCount(ctx, a, q)
+		return err
 	})
 	if err != nil || indexed {
 		return res.total, err
@@ -437,9 +424,9 @@ func (p plan) fastSet() textSet {
 
 // maxTicketID is the account's highest ticket number, which (tickets are
 // numbered per account from 1) is about how many it has: an index seek.
-func (s *Service) maxTicketID(ctx context.Context, accountID int64) (int64, error) {
+func maxTicketID(ctx context.Context, d *db.DB, accountID int64) (int64, error) {
 	var n sql.NullInt64
-	err := s.d.Conn(ctx).QueryRowContext(ctx, `SELECT max(id) FROM tickets WHERE account_id = $1`, accountID).Scan(&n)
+	err := d.Conn(ctx).QueryRowContext(ctx, `SELECT max(id) FROM tickets WHERE account_id = $1`, accountID).Scan(&n)
 	return n.Int64, err
 }
 

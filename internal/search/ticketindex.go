@@ -318,8 +318,8 @@ func (x *ticketIndex) match(ctx context.Context, a auth.Actor, q Query) (bitset,
 	if !x.eligible(a, q) {
 		return nil, 0, false, nil
 	}
-	var n int64
-	if err := x.d.Conn(ctx).QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM tickets WHERE account_id = $1`, a.AccountID).Scan(&n); err != nil {
+	n, err := maxTicketID(ctx, x.d, a.AccountID)
+	if err != nil {
 		return nil, 0, true, fmt.Errorf("search index: %w", err)
 	}
 	if n < x.minTickets {
